@@ -1,0 +1,63 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import { API_CONFIG, type ApiConfig } from './config.js';
+import { HealthController } from './controllers/health.controller.js';
+import { ModelsController } from './controllers/models.controller.js';
+import { RunsController } from './controllers/runs.controller.js';
+import { WorkersController } from './controllers/workers.controller.js';
+import { CoordinatorGrpcController } from './grpc/coordinator.controller.js';
+import { databaseProvider, DatabaseLifecycle, prismaProvider } from './repositories/database.js';
+import { ModelsRepository } from './repositories/models.repository.js';
+import { QueueRepository, RUN_QUEUE_NAMES } from './repositories/queue.repository.js';
+import { RunsRepository } from './repositories/runs.repository.js';
+import { WorkersRepository } from './repositories/workers.repository.js';
+import { CoordinatorService } from './services/coordinator.service.js';
+import { ModelsService } from './services/models.service.js';
+import { ReconcileService } from './services/reconcile.service.js';
+import { RunsService } from './services/runs.service.js';
+import { WorkerConnections } from './services/worker-connections.js';
+import { WorkersService } from './services/workers.service.js';
+
+@Module({})
+export class AppModule {
+  static forConfig(config: ApiConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            // Request logs for the API surface only; health probes would drown the rest.
+            autoLogging: { ignore: (req) => /^\/(healthz|readyz)/.test(req.url ?? '') },
+          },
+        }),
+        TerminusModule,
+        BullModule.forRoot({
+          // Producers fail fast while Redis is down; the run row stays and reconcile enqueues it later.
+          connection: { url: config.redisUrl, enableOfflineQueue: false },
+          prefix: config.queuePrefix,
+        }),
+        BullModule.registerQueue(...RUN_QUEUE_NAMES.map((name) => ({ name }))),
+      ],
+      controllers: [RunsController, ModelsController, WorkersController, HealthController, CoordinatorGrpcController],
+      providers: [
+        { provide: API_CONFIG, useValue: config },
+        databaseProvider,
+        prismaProvider,
+        DatabaseLifecycle,
+        RunsRepository,
+        ModelsRepository,
+        WorkersRepository,
+        QueueRepository,
+        WorkerConnections,
+        RunsService,
+        ModelsService,
+        WorkersService,
+        CoordinatorService,
+        ReconcileService,
+      ],
+    };
+  }
+}

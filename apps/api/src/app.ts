@@ -1,0 +1,56 @@
+// Builds the API application: REST on Fastify, the gRPC coordinator (with grpc.health.v1 and server
+// reflection) on its own port, and the OpenAPI document at /openapi.json with Swagger UI at /docs.
+import { NestFactory } from '@nestjs/core';
+import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { Logger } from 'nestjs-pino';
+import { COORDINATOR_PACKAGE, COORDINATOR_PROTO, LOADER_OPTIONS } from '@anchorage/proto';
+import { AppModule } from './app.module.js';
+import { API_VERSION, type ApiConfig } from './config.js';
+import { HttpErrorFilter } from './http/error.filter.js';
+import { componentSchemas } from './http/openapi.js';
+
+export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Anchorage API')
+    .setDescription('Train, stitch, fine-tune and evaluate runs over families of pretrained models.')
+    .setVersion(API_VERSION)
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...componentSchemas() } };
+  return document;
+}
+
+export async function createApiApp(config: ApiConfig, options: { preview?: boolean } = {}): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config), new FastifyAdapter(), {
+    bufferLogs: true,
+    preview: options.preview,
+    abortOnError: false,
+  });
+  if (options.preview) return app;
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.enableShutdownHooks();
+
+  const health = new HealthImplementation({ '': 'SERVING', [`${COORDINATOR_PACKAGE}.Coordinator`]: 'SERVING' });
+  app.connectMicroservice<MicroserviceOptions>({
+    transport: Transport.GRPC,
+    options: {
+      package: COORDINATOR_PACKAGE,
+      protoPath: COORDINATOR_PROTO,
+      loader: LOADER_OPTIONS,
+      url: `${config.grpcHost}:${config.grpcPort}`,
+      onLoadPackageDefinition: (pkg, server) => {
+        health.addToServer(server);
+        new ReflectionService(pkg).addToServer(server);
+      },
+    },
+  });
+
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', raw: ['json'] });
+  return app;
+}

@@ -1,0 +1,78 @@
+// API configuration: parsed once from the environment with zod; a bad value stops start-up with
+// every offending key listed.
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const port = z.coerce.number().int().min(0).max(65535);
+
+const schema = z.object({
+  ANCHORAGE_HOST: z.string().min(1).default('127.0.0.1'),
+  ANCHORAGE_PORT: port.default(8080),
+  ANCHORAGE_GRPC_HOST: z.string().min(1).default('127.0.0.1'),
+  ANCHORAGE_GRPC_PORT: port.default(50051),
+  // Empty means unset: embedded PGlite.
+  DATABASE_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  ),
+  ANCHORAGE_DATA_DIR: z.string().min(1).default('.anchorage/data'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  ANCHORAGE_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]+$/, 'letters, digits, _ : - only').default('anchorage'),
+  ANCHORAGE_DIAGNOSTICS: bool.default(false),
+  ANCHORAGE_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  ANCHORAGE_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface ApiConfig {
+  host: string;
+  port: number;
+  grpcHost: string;
+  grpcPort: number;
+  databaseUrl?: string;
+  dataDir: string;
+  redisUrl: string;
+  queuePrefix: string;
+  diagnosticsEnabled: boolean;
+  heartbeatIntervalMs: number;
+  reconcileIntervalMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const c = parsed.data;
+  return {
+    host: c.ANCHORAGE_HOST,
+    port: c.ANCHORAGE_PORT,
+    grpcHost: c.ANCHORAGE_GRPC_HOST,
+    grpcPort: c.ANCHORAGE_GRPC_PORT,
+    databaseUrl: c.DATABASE_URL,
+    dataDir: resolve(c.ANCHORAGE_DATA_DIR),
+    redisUrl: c.REDIS_URL,
+    queuePrefix: c.ANCHORAGE_QUEUE_PREFIX,
+    diagnosticsEnabled: c.ANCHORAGE_DIAGNOSTICS,
+    heartbeatIntervalMs: c.ANCHORAGE_HEARTBEAT_INTERVAL_MS,
+    reconcileIntervalMs: c.ANCHORAGE_RECONCILE_INTERVAL_MS,
+    logLevel: c.LOG_LEVEL,
+  };
+}
+
+export const API_CONFIG = Symbol('API_CONFIG');
+export const API_VERSION = '0.1.0';

@@ -1,0 +1,83 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { JOB_KINDS, RUN_STATUSES } from '@anchorage/contracts';
+import { RunsService } from '../services/runs.service.js';
+import { ref } from '../http/openapi.js';
+import { parseQuery } from '../http/query.js';
+
+const listQuery = z
+  .object({
+    kind: z.enum(JOB_KINDS).optional(),
+    status: z.enum(RUN_STATUSES).optional(),
+    cursor: z.string().min(1).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+  })
+  .strict();
+
+const metricsQuery = z.object({ name: z.string().min(1).optional() }).strict();
+
+@ApiTags('runs')
+@Controller('v1/runs')
+export class RunsController {
+  constructor(private readonly runs: RunsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Submit a run', description: 'Validated against the job catalog; defaults are applied and stored.' })
+  @ApiBody({ schema: ref('CreateRunRequest') })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A repeat with the same key returns the same run' })
+  @ApiResponse({ status: 201, description: 'Created', schema: ref('Run') })
+  @ApiResponse({ status: 200, description: 'Replay of an earlier submission with the same Idempotency-Key', schema: ref('Run') })
+  @ApiResponse({ status: 400, description: 'Invalid input; `issues` names each field', schema: ref('Error') })
+  async submit(
+    @Body() body: unknown,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { run, replayed } = await this.runs.submit(body, idempotencyKey);
+    reply.status(replayed ? 200 : 201);
+    if (replayed) reply.header('Idempotent-Replayed', 'true');
+    return run;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List runs, newest first', description: 'Cursor pagination: pass `nextCursor` back as `cursor`.' })
+  @ApiQuery({ name: 'kind', required: false, enum: JOB_KINDS })
+  @ApiQuery({ name: 'status', required: false, enum: RUN_STATUSES })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } })
+  @ApiResponse({ status: 200, schema: ref('RunList') })
+  @ApiResponse({ status: 400, schema: ref('Error') })
+  list(@Query() query: unknown) {
+    return this.runs.list(parseQuery(listQuery, query));
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A run with its attempts and result' })
+  @ApiResponse({ status: 200, schema: ref('Run') })
+  @ApiResponse({ status: 404, schema: ref('Error') })
+  get(@Param('id') id: string) {
+    return this.runs.get(id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a run', description: 'Queued runs end at once; running attempts are aborted through the worker command stream.' })
+  @ApiResponse({ status: 200, schema: ref('Run') })
+  @ApiResponse({ status: 404, schema: ref('Error') })
+  @ApiResponse({ status: 409, description: 'The run already ended', schema: ref('Error') })
+  cancel(@Param('id') id: string) {
+    return this.runs.cancel(id);
+  }
+
+  @Get(':id/metrics')
+  @ApiOperation({ summary: 'Metric series of a run' })
+  @ApiQuery({ name: 'name', required: false, description: 'Only this metric' })
+  @ApiResponse({ status: 200, schema: ref('RunMetrics') })
+  @ApiResponse({ status: 404, schema: ref('Error') })
+  metrics(@Param('id') id: string, @Query() query: unknown) {
+    const { name } = parseQuery(metricsQuery, query);
+    return this.runs.metrics(id, name);
+  }
+}

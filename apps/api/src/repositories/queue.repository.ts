@@ -1,0 +1,80 @@
+// The BullMQ side of runs: one queue per resource class, job id = run id (so an add is idempotent).
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { ACCELERATORS, bullPriority, queueName, type Accelerator, type RunJobData } from '@anchorage/contracts';
+
+export const RUN_QUEUE_NAMES = ACCELERATORS.map(queueName);
+
+@Injectable()
+export class QueueRepository {
+  private readonly queues: Record<Accelerator, Queue<RunJobData>>;
+
+  constructor(
+    @InjectQueue(queueName('cpu')) cpu: Queue<RunJobData>,
+    @InjectQueue(queueName('gpu')) gpu: Queue<RunJobData>,
+    @InjectQueue(queueName('any')) any: Queue<RunJobData>,
+  ) {
+    this.queues = { cpu, gpu, any };
+  }
+
+  async enqueue(run: { id: string; kind: RunJobData['kind']; priority: number; resourceClass: string }, delayMs = 0): Promise<void> {
+    await this.queue(run.resourceClass).add(
+      run.kind,
+      { runId: run.id, kind: run.kind },
+      {
+        jobId: run.id,
+        priority: bullPriority(run.priority),
+        delay: delayMs,
+        // Delivery retries only (e.g. the coordinator was unreachable); run attempts live in Postgres.
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: true,
+        removeOnFail: true,
+      },
+    );
+  }
+
+  /** True when Redis holds the run's job in any state. */
+  async has(runId: string, resourceClass: string): Promise<boolean> {
+    return (await this.queue(resourceClass).getJob(runId)) !== undefined;
+  }
+
+  /** Removes a waiting or delayed job; false when the job is active (a worker holds its lock) or absent. */
+  async remove(runId: string, resourceClass: string): Promise<boolean> {
+    const job = await this.queue(resourceClass).getJob(runId);
+    if (!job) return false;
+    try {
+      await job.remove();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** A Redis round trip, bounded in time (readiness). */
+  async ping(timeoutMs = 2000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`redis did not answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.queues.any.getJobCounts('waiting'), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async counts(): Promise<Record<string, Record<string, number>>> {
+    const entries = await Promise.all(
+      ACCELERATORS.map(async (a) => [a, await this.queues[a].getJobCounts('waiting', 'prioritized', 'delayed', 'active')] as const),
+    );
+    return Object.fromEntries(entries);
+  }
+
+  private queue(resourceClass: string): Queue<RunJobData> {
+    const queue = this.queues[resourceClass as Accelerator];
+    if (!queue) throw new Error(`unknown resource class: ${resourceClass}`);
+    return queue;
+  }
+}

@@ -1,0 +1,186 @@
+// Sole owner of run, attempt, metric and log rows. Every status change is a conditional update
+// (`where status in [...]`), so two writers racing on one run cannot both win.
+import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { newId, Prisma, type PrismaClient } from '@anchorage/db';
+import { assertTransition, type RunStatus } from '@anchorage/contracts';
+import { PRISMA } from './database.js';
+
+export type RunRow = Prisma.RunGetPayload<object>;
+export type RunWithAttempts = Prisma.RunGetPayload<{ include: { attempts: true } }>;
+export type AttemptWithRun = Prisma.AttemptGetPayload<{ include: { run: true } }>;
+type Tx = Prisma.TransactionClient;
+
+export interface NewRun {
+  kind: string;
+  name?: string;
+  priority: number;
+  resourceClass: string;
+  resources: Prisma.InputJsonValue;
+  spec: Prisma.InputJsonValue;
+  maxAttempts: number;
+  idempotencyKey?: string;
+}
+
+export interface RunFilter {
+  kind?: string;
+  status?: RunStatus;
+  /** Id of the last run of the previous page (runs are listed newest first). */
+  cursor?: string;
+  limit: number;
+}
+
+export interface MetricInput {
+  name: string;
+  step: number;
+  value: number;
+  time: Date;
+}
+
+export interface LogInput {
+  level: string;
+  message: string;
+  time: Date;
+}
+
+@Injectable()
+export class RunsRepository {
+  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+
+  create(run: NewRun): Promise<RunRow> {
+    return this.prisma.run.create({ data: { id: newId('run'), status: 'queued', ...run } });
+  }
+
+  findById(id: string): Promise<RunWithAttempts | null> {
+    return this.prisma.run.findUnique({ where: { id }, include: { attempts: { orderBy: { number: 'asc' } } } });
+  }
+
+  findByIdempotencyKey(key: string): Promise<RunWithAttempts | null> {
+    return this.prisma.run.findUnique({
+      where: { idempotencyKey: key },
+      include: { attempts: { orderBy: { number: 'asc' } } },
+    });
+  }
+
+  /** Newest first; ids are time-sortable, so the id is the cursor. */
+  list(filter: RunFilter): Promise<RunRow[]> {
+    return this.prisma.run.findMany({
+      where: {
+        kind: filter.kind,
+        status: filter.status,
+        ...(filter.cursor ? { id: { lt: filter.cursor } } : {}),
+      },
+      orderBy: { id: 'desc' },
+      take: filter.limit,
+    });
+  }
+
+  findByStatus(statuses: RunStatus[]): Promise<RunRow[]> {
+    return this.prisma.run.findMany({ where: { status: { in: statuses } }, orderBy: { id: 'asc' } });
+  }
+
+  /** Moves a run from one of `from` to `to`; false when another writer moved it first. */
+  async transition(
+    id: string,
+    from: RunStatus[],
+    to: RunStatus,
+    data: Omit<Prisma.RunUpdateManyMutationInput, 'status'> = {},
+    tx: Tx = this.prisma,
+  ): Promise<boolean> {
+    for (const f of from) assertTransition(f, to);
+    const { count } = await tx.run.updateMany({ where: { id, status: { in: from } }, data: { ...data, status: to } });
+    return count === 1;
+  }
+
+  markCancelRequested(id: string): Promise<RunRow> {
+    return this.prisma.run.update({ where: { id }, data: { cancelRequestedAt: new Date() } });
+  }
+
+  runningAttempt(runId: string): Promise<Prisma.AttemptGetPayload<object> | null> {
+    return this.prisma.attempt.findFirst({ where: { runId, status: 'running' } });
+  }
+
+  findAttemptByToken(token: string, tx: Tx = this.prisma): Promise<AttemptWithRun | null> {
+    return tx.attempt.findUnique({ where: { fencingToken: token }, include: { run: true } });
+  }
+
+  /**
+   * Opens the next attempt of a run inside `tx`: a still-running earlier attempt (its worker lost
+   * the job) is marked lost first. Returns null when the run has no attempts left.
+   */
+  async openAttempt(
+    tx: Tx,
+    run: RunRow,
+    workerId: string,
+    backend: string,
+  ): Promise<Prisma.AttemptGetPayload<object> | null> {
+    const now = new Date();
+    await tx.attempt.updateMany({
+      where: { runId: run.id, status: 'running' },
+      data: { status: 'lost', endedAt: now, endReason: 'job delivered again to another worker' },
+    });
+    const used = await tx.attempt.count({ where: { runId: run.id } });
+    if (used >= run.maxAttempts) return null;
+    const number = used + 1;
+    const attempt = await tx.attempt.create({
+      data: {
+        id: newId('att'),
+        runId: run.id,
+        number,
+        workerId,
+        backend,
+        fencingToken: `ft_${number}_${randomBytes(16).toString('base64url')}`,
+      },
+    });
+    const moved = await this.transition(run.id, [run.status as RunStatus], 'running', {
+      startedAt: run.startedAt ?? now,
+      backend,
+      statusReason: `attempt ${number} started on worker ${workerId}`,
+    }, tx);
+    if (!moved) throw new Error(`run ${run.id} changed while its attempt was opening`);
+    return attempt;
+  }
+
+  endAttempt(
+    tx: Tx,
+    attemptId: string,
+    status: 'succeeded' | 'failed' | 'cancelled' | 'lost',
+    endReason: string,
+    error?: string,
+  ): Promise<unknown> {
+    return tx.attempt.updateMany({
+      where: { id: attemptId, status: 'running' },
+      data: { status, endReason, error, endedAt: new Date() },
+    });
+  }
+
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(fn);
+  }
+
+  /** Stores metric points; a repeated (run, name, step) is skipped. Returns how many were new. */
+  async addMetrics(runId: string, attemptNumber: number, points: MetricInput[]): Promise<number> {
+    if (points.length === 0) return 0;
+    const { count } = await this.prisma.metricPoint.createMany({
+      data: points.map((p) => ({ runId, attemptNumber, ...p })),
+      skipDuplicates: true,
+    });
+    return count;
+  }
+
+  async addLogs(runId: string, attemptNumber: number, lines: LogInput[]): Promise<void> {
+    if (lines.length === 0) return;
+    await this.prisma.logLine.createMany({ data: lines.map((l) => ({ runId, attemptNumber, ...l })) });
+  }
+
+  async setProgress(runId: string, progress: number): Promise<void> {
+    await this.prisma.run.updateMany({ where: { id: runId, status: 'running' }, data: { progress } });
+  }
+
+  metrics(runId: string, name?: string): Promise<Prisma.MetricPointGetPayload<object>[]> {
+    return this.prisma.metricPoint.findMany({
+      where: { runId, name },
+      orderBy: [{ name: 'asc' }, { step: 'asc' }],
+    });
+  }
+}

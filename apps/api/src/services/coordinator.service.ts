@@ -1,0 +1,263 @@
+// The coordinator's logic: worker registration and liveness, attempts and their fencing tokens,
+// progress and results. It is the single writer of everything workers report.
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Prisma } from '@anchorage/db';
+import { JOB_CATALOG, type JobKind, type RunStatus } from '@anchorage/contracts';
+import type {
+  Heartbeat__Output,
+  RegisterRequest__Output,
+  RegisterResponse,
+  ReportMetricsRequest__Output,
+  ReportMetricsResponse,
+  ReportResultRequest__Output,
+  ReportResultResponse,
+  StartAttemptRequest__Output,
+  StartAttemptResponse,
+} from '@anchorage/proto';
+import { API_CONFIG, API_VERSION, type ApiConfig } from '../config.js';
+import { ModelsRepository } from '../repositories/models.repository.js';
+import { QueueRepository } from '../repositories/queue.repository.js';
+import { RunsRepository, type AttemptWithRun } from '../repositories/runs.repository.js';
+import { WorkersRepository } from '../repositories/workers.repository.js';
+import { InvalidRequestError, NotFoundError, StaleTokenError } from './errors.js';
+
+const OUTCOMES = ['succeeded', 'failed', 'cancelled'] as const;
+type Outcome = (typeof OUTCOMES)[number];
+
+/** Delay before retry n (1-based): 1 s, 2 s, 4 s … capped at 60 s. */
+export function retryDelayMs(attemptNumber: number): number {
+  return Math.min(60_000, 1000 * 2 ** (attemptNumber - 1));
+}
+
+@Injectable()
+export class CoordinatorService {
+  private readonly logger = new Logger(CoordinatorService.name);
+
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    private readonly runs: RunsRepository,
+    private readonly models: ModelsRepository,
+    private readonly workers: WorkersRepository,
+    private readonly queue: QueueRepository,
+  ) {}
+
+  async register(request: RegisterRequest__Output): Promise<RegisterResponse> {
+    if (!request.backend) throw new InvalidRequestError('backend is required');
+    const worker = await this.workers.register({
+      name: request.name || `${request.host}-${request.pid}`,
+      host: request.host,
+      backend: request.backend,
+      accelerators: request.accelerators.map((a) => ({ kind: a.kind, model: a.model, memoryBytes: Number(a.memoryBytes) })),
+      capacity: Math.max(1, request.capacity),
+      resourceClasses: request.resourceClasses,
+      version: request.version,
+    });
+    this.logger.log(`worker ${worker.id} (${worker.name}, ${worker.backend}) registered`);
+    return {
+      workerId: worker.id,
+      heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+      coordinatorVersion: API_VERSION,
+    };
+  }
+
+  async knownWorker(workerId: string): Promise<boolean> {
+    return (await this.workers.findById(workerId)) !== null;
+  }
+
+  async heartbeat(beat: Heartbeat__Output): Promise<void> {
+    let currentRunId: string | null = null;
+    const token = beat.runningTokens[0];
+    if (token) currentRunId = (await this.runs.findAttemptByToken(token))?.runId ?? null;
+    await this.workers.heartbeat(beat.workerId, currentRunId);
+  }
+
+  async disconnected(workerId: string): Promise<void> {
+    await this.workers.setStatus(workerId, 'offline');
+  }
+
+  async startAttempt(request: StartAttemptRequest__Output): Promise<StartAttemptResponse> {
+    if (!(await this.knownWorker(request.workerId))) throw new NotFoundError('worker', request.workerId);
+    const refused = (reason: string): StartAttemptResponse => ({ accepted: false, reason });
+
+    const opened = await this.runs.transaction(async (tx) => {
+      const run = await tx.run.findUnique({ where: { id: request.runId } });
+      if (!run) return refused(`unknown run ${request.runId}`);
+      const status = run.status as RunStatus;
+      if (status === 'succeeded' || status === 'failed' || status === 'cancelled') return refused(`run is ${status}`);
+      if (run.cancelRequestedAt) {
+        await this.runs.transition(run.id, [status], 'cancelled', { endedAt: new Date(), statusReason: 'cancelled by user' }, tx);
+        return refused('run was cancelled');
+      }
+      const attempt = await this.runs.openAttempt(tx, run, request.workerId, request.backend);
+      if (!attempt) {
+        await this.runs.transition(run.id, [status], 'failed', {
+          endedAt: new Date(),
+          error: 'no attempts left',
+          statusReason: `all ${run.maxAttempts} attempts used`,
+        }, tx);
+        return refused('no attempts left');
+      }
+      return { accepted: true, run, attempt };
+    });
+    if (!('run' in opened)) return opened as StartAttemptResponse;
+
+    const { run, attempt } = opened as { run: AttemptWithRun['run']; attempt: { fencingToken: string; number: number } };
+    return {
+      accepted: true,
+      fencingToken: attempt.fencingToken,
+      attemptNumber: attempt.number,
+      kind: run.kind,
+      specJson: JSON.stringify(run.spec),
+      inputsJson: JSON.stringify(await this.resolveInputs(run.kind as JobKind, run.spec as Record<string, unknown>)),
+    };
+  }
+
+  async reportMetrics(request: ReportMetricsRequest__Output): Promise<ReportMetricsResponse> {
+    const attempt = await this.currentAttempt(request.fencingToken);
+    const accepted = await this.runs.addMetrics(
+      attempt.runId,
+      attempt.number,
+      request.points
+        .filter((p) => Number.isFinite(p.value) && p.name.length > 0)
+        .map((p) => ({ name: p.name, step: p.step, value: p.value, time: toDate(p.timeMs) })),
+    );
+    await this.runs.addLogs(
+      attempt.runId,
+      attempt.number,
+      request.logs.map((l) => ({ level: l.level || 'info', message: l.message.slice(0, 10_000), time: toDate(l.timeMs) })),
+    );
+    if (request.progress >= 0) await this.runs.setProgress(attempt.runId, Math.min(1, request.progress));
+    return { acceptedPoints: accepted, cancelRequested: attempt.run.cancelRequestedAt !== null };
+  }
+
+  async reportResult(request: ReportResultRequest__Output): Promise<ReportResultResponse> {
+    if (!OUTCOMES.includes(request.outcome as Outcome)) {
+      throw new InvalidRequestError(`outcome must be one of ${OUTCOMES.join(', ')}`);
+    }
+    let outcome = request.outcome as Outcome;
+    let errorMessage = request.error?.message || undefined;
+    let retryable = request.error?.retryable ?? false;
+
+    const attemptBefore = await this.currentAttempt(request.fencingToken);
+    const kind = attemptBefore.run.kind as JobKind;
+    let result: Record<string, unknown> | null = null;
+    if (outcome === 'succeeded') {
+      try {
+        result = JSON.parse(request.resultJson || '{}') as Record<string, unknown>;
+      } catch {
+        outcome = 'failed';
+        errorMessage = 'worker reported a result that is not JSON';
+        retryable = false;
+      }
+    }
+    if (outcome === 'succeeded' && result) {
+      // Validate before writing anything; produced model ids are filled in inside the transaction.
+      const candidate = { ...result };
+      for (const produced of request.models) if (produced.resultField) candidate[produced.resultField] = 'model-id';
+      const valid = JOB_CATALOG[kind].result.safeParse(candidate);
+      if (!valid.success) {
+        outcome = 'failed';
+        errorMessage = `worker reported an invalid result: ${valid.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+        retryable = false;
+      }
+    }
+
+    const ended = await this.runs.transaction(async (tx) => {
+      // Re-read inside the transaction: the token must still be the run's current attempt.
+      const attempt = await this.runs.findAttemptByToken(request.fencingToken, tx);
+      if (!attempt || attempt.status !== 'running' || attempt.run.status !== 'running') throw new StaleTokenError();
+      const run = attempt.run;
+      const now = new Date();
+      // A run whose cancel was requested never becomes succeeded.
+      if (run.cancelRequestedAt && outcome !== 'failed') outcome = 'cancelled';
+
+      const modelIds: string[] = [];
+      if (outcome === 'succeeded' && result) {
+        for (const produced of request.models) {
+          const model = await this.models.create(
+            {
+              name: produced.name,
+              kind: produced.kind,
+              architecture: parseJson(produced.architectureJson) ?? {},
+              artifactUri: produced.artifactUri,
+              runId: run.id,
+              params: Number(produced.params),
+              metrics: parseJson(produced.metricsJson),
+              lineage: parseJson(produced.lineageJson),
+            },
+            tx,
+          );
+          modelIds.push(model.id);
+          if (produced.resultField) result[produced.resultField] = model.id;
+        }
+      }
+
+      if (outcome === 'succeeded') {
+        await this.runs.endAttempt(tx, attempt.id, 'succeeded', 'succeeded');
+        await this.runs.transition(run.id, ['running'], 'succeeded', {
+          result: result as Prisma.InputJsonValue,
+          endedAt: now,
+          progress: 1,
+          statusReason: `attempt ${attempt.number} succeeded`,
+        }, tx);
+        return { runStatus: 'succeeded' as RunStatus, modelIds, retry: false, run };
+      }
+      if (outcome === 'cancelled') {
+        await this.runs.endAttempt(tx, attempt.id, 'cancelled', 'cancelled by user');
+        await this.runs.transition(run.id, ['running'], 'cancelled', { endedAt: now, statusReason: 'cancelled by user' }, tx);
+        return { runStatus: 'cancelled' as RunStatus, modelIds: [], retry: false, run };
+      }
+      await this.runs.endAttempt(tx, attempt.id, 'failed', retryable ? 'infrastructure failure' : 'failed', errorMessage);
+      const retry = retryable && attempt.number < run.maxAttempts;
+      const to: RunStatus = retry ? 'retrying' : 'failed';
+      await this.runs.transition(run.id, ['running'], to, {
+        error: errorMessage ?? 'failed',
+        ...(retry ? {} : { endedAt: now }),
+        statusReason: retry ? `attempt ${attempt.number} failed; retrying` : `attempt ${attempt.number} failed`,
+      }, tx);
+      return { runStatus: to, modelIds: [], retry, run, attemptNumber: attempt.number };
+    });
+
+    if (ended.retry) {
+      await this.queue
+        .enqueue({ ...ended.run, kind }, retryDelayMs(ended.attemptNumber ?? 1))
+        .catch((e: Error) => this.logger.warn(`retry of ${ended.run.id} not enqueued yet: ${e.message}`));
+    }
+    return { runStatus: ended.runStatus, modelIds: ended.modelIds };
+  }
+
+  /** The attempt a token belongs to, if it is still the run's live attempt; otherwise StaleTokenError. */
+  private async currentAttempt(token: string): Promise<AttemptWithRun> {
+    const attempt = token ? await this.runs.findAttemptByToken(token) : null;
+    if (!attempt) throw new StaleTokenError('unknown fencing token');
+    if (attempt.status !== 'running' || attempt.run.status !== 'running') {
+      throw new StaleTokenError(`fencing token of attempt ${attempt.number} is no longer current (attempt ${attempt.status}, run ${attempt.run.status})`);
+    }
+    return attempt;
+  }
+
+  /** Models a spec refers to, with their artifact URIs, so the worker never needs the database. */
+  private async resolveInputs(kind: JobKind, spec: Record<string, unknown>) {
+    const ids = kind === 'evaluate' || kind === 'finetune' ? [spec.modelId as string] : kind === 'stitch' ? (spec.anchors as string[]) : [];
+    const rows = ids.length ? await this.models.findByIds(ids) : [];
+    return {
+      models: Object.fromEntries(
+        rows.map((m) => [m.id, { id: m.id, name: m.name, kind: m.kind, artifactUri: m.artifactUri, architecture: m.architecture, lineage: m.lineage }]),
+      ),
+    };
+  }
+}
+
+function toDate(ms: string | number): Date {
+  const n = Number(ms);
+  return Number.isFinite(n) && n > 0 ? new Date(n) : new Date();
+}
+
+function parseJson(text: string): Prisma.InputJsonValue | undefined {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as Prisma.InputJsonValue;
+  } catch {
+    return undefined;
+  }
+}

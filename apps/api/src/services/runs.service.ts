@@ -1,0 +1,149 @@
+// Submitting, reading and cancelling runs. Postgres is written first; the queue entry follows and
+// can always be rebuilt from the row (see ReconcileService).
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { isUniqueViolation, type Prisma } from '@anchorage/db';
+import { isTerminal, validateRunRequest, type RunStatus, type RunView } from '@anchorage/contracts';
+import { API_CONFIG, type ApiConfig } from '../config.js';
+import { ModelsRepository } from '../repositories/models.repository.js';
+import { QueueRepository } from '../repositories/queue.repository.js';
+import { RunsRepository, type RunFilter } from '../repositories/runs.repository.js';
+import { ConflictError, InvalidRequestError, NotFoundError } from './errors.js';
+import { runSummaryView, runView } from './views.js';
+import { WorkerConnections } from './worker-connections.js';
+
+@Injectable()
+export class RunsService {
+  private readonly logger = new Logger(RunsService.name);
+
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    private readonly runs: RunsRepository,
+    private readonly models: ModelsRepository,
+    private readonly queue: QueueRepository,
+    private readonly connections: WorkerConnections,
+  ) {}
+
+  async submit(body: unknown, idempotencyKey?: string): Promise<{ run: RunView; replayed: boolean }> {
+    if (idempotencyKey !== undefined) {
+      if (idempotencyKey.length === 0 || idempotencyKey.length > 200) {
+        throw new InvalidRequestError('invalid Idempotency-Key', [
+          { path: 'Idempotency-Key', message: 'must be 1 to 200 characters' },
+        ]);
+      }
+      const existing = await this.runs.findByIdempotencyKey(idempotencyKey);
+      if (existing) return { run: runView(existing), replayed: true };
+    }
+    const outcome = validateRunRequest(body);
+    if (!outcome.ok) throw new InvalidRequestError(outcome.error, outcome.issues);
+    const request = outcome.value;
+    if (request.kind === 'diagnostic' && !this.config.diagnosticsEnabled) {
+      throw new InvalidRequestError('diagnostic runs are disabled', [
+        { path: 'kind', message: 'diagnostic runs are disabled on this server (set ANCHORAGE_DIAGNOSTICS=1)' },
+      ]);
+    }
+    await this.checkReferences(request.kind, request.spec);
+
+    let created;
+    try {
+      created = await this.runs.create({
+        kind: request.kind,
+        name: request.name,
+        priority: request.priority,
+        resourceClass: request.accelerator,
+        resources: { accelerator: request.accelerator },
+        spec: request.spec as Prisma.InputJsonValue,
+        maxAttempts: request.maxAttempts,
+        idempotencyKey,
+      });
+    } catch (error) {
+      // Two submissions with one key raced: the loser returns the winner's run.
+      if (idempotencyKey && isUniqueViolation(error)) {
+        const existing = await this.runs.findByIdempotencyKey(idempotencyKey);
+        if (existing) return { run: runView(existing), replayed: true };
+      }
+      throw error;
+    }
+    try {
+      await this.queue.enqueue({ ...created, kind: request.kind });
+    } catch (error) {
+      // The row is the truth: reconcile enqueues it once Redis is back.
+      this.logger.warn(`run ${created.id} stored but not enqueued yet: ${(error as Error).message}`);
+    }
+    return { run: runView({ ...created, attempts: [] }), replayed: false };
+  }
+
+  async get(id: string): Promise<RunView> {
+    const run = await this.runs.findById(id);
+    if (!run) throw new NotFoundError('run', id);
+    return runView(run);
+  }
+
+  async list(filter: RunFilter) {
+    const rows = await this.runs.list({ ...filter, limit: filter.limit + 1 });
+    const page = rows.slice(0, filter.limit);
+    return {
+      runs: page.map(runSummaryView),
+      nextCursor: rows.length > filter.limit ? page[page.length - 1].id : null,
+    };
+  }
+
+  async cancel(id: string): Promise<RunView> {
+    const run = await this.runs.findById(id);
+    if (!run) throw new NotFoundError('run', id);
+    const status = run.status as RunStatus;
+    if (isTerminal(status)) throw new ConflictError(`run ${id} is already ${status}`);
+
+    if (status === 'queued' || status === 'retrying') {
+      await this.queue.remove(id, run.resourceClass);
+      const now = new Date();
+      const done = await this.runs.transition(id, [status], 'cancelled', {
+        cancelRequestedAt: now,
+        endedAt: now,
+        statusReason: 'cancelled by user before it started',
+      });
+      if (done) return this.get(id);
+      // It started meanwhile: cancel it as a running run.
+    }
+    await this.runs.markCancelRequested(id);
+    const attempt = await this.runs.runningAttempt(id);
+    const pushed =
+      attempt?.workerId != null &&
+      this.connections.send(attempt.workerId, {
+        cancel: { runId: id, fencingToken: attempt.fencingToken, reason: 'cancelled by user' },
+      });
+    if (!pushed) {
+      // No connected worker can hear the cancel: end the run here; a late report is refused by token.
+      await this.runs.transaction(async (tx) => {
+        if (attempt) await this.runs.endAttempt(tx, attempt.id, 'cancelled', 'cancelled; owning worker not connected');
+        await this.runs.transition(id, ['running', 'queued', 'retrying'], 'cancelled', {
+          endedAt: new Date(),
+          statusReason: 'cancelled by user',
+        }, tx);
+      });
+    }
+    return this.get(id);
+  }
+
+  async metrics(id: string, name?: string) {
+    const run = await this.runs.findById(id);
+    if (!run) throw new NotFoundError('run', id);
+    const points = await this.runs.metrics(id, name);
+    const series = new Map<string, { step: number; value: number; time: string }[]>();
+    for (const p of points) {
+      const list = series.get(p.name) ?? [];
+      list.push({ step: p.step, value: p.value, time: p.time.toISOString() });
+      series.set(p.name, list);
+    }
+    return { runId: id, metrics: [...series].map(([metric, values]) => ({ name: metric, points: values })) };
+  }
+
+  /** Referenced models must exist at submit time, so a typo is a 400, not a failed run. */
+  private async checkReferences(kind: string, spec: Record<string, unknown>): Promise<void> {
+    if (kind === 'evaluate' || kind === 'finetune') {
+      const modelId = spec.modelId as string;
+      if (!(await this.models.findById(modelId))) {
+        throw new InvalidRequestError(`invalid ${kind} spec`, [{ path: 'spec.modelId', message: `model not found: ${modelId}` }]);
+      }
+    }
+  }
+}

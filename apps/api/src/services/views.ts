@@ -1,0 +1,80 @@
+// Row → public JSON, typed by the response schemas the OpenAPI document is generated from.
+import type { ModelView, RunSummaryView, RunView, WorkerView } from '@anchorage/contracts';
+import type { ModelRow } from '../repositories/models.repository.js';
+import type { RunRow, RunWithAttempts } from '../repositories/runs.repository.js';
+import type { WorkerRow } from '../repositories/workers.repository.js';
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+export function runSummaryView(run: RunRow): RunSummaryView {
+  return {
+    id: run.id,
+    kind: run.kind,
+    name: run.name,
+    status: run.status,
+    statusReason: run.statusReason,
+    priority: run.priority,
+    resources: run.resources,
+    maxAttempts: run.maxAttempts,
+    progress: run.progress,
+    backend: run.backend,
+    error: run.error,
+    createdAt: iso(run.createdAt),
+    startedAt: iso(run.startedAt),
+    endedAt: iso(run.endedAt),
+    cancelRequestedAt: iso(run.cancelRequestedAt),
+  };
+}
+
+export function runView(run: RunWithAttempts): RunView {
+  return {
+    ...runSummaryView(run),
+    spec: run.spec,
+    result: run.result,
+    attempts: run.attempts.map((a) => ({
+      number: a.number,
+      status: a.status,
+      workerId: a.workerId,
+      backend: a.backend,
+      fencingToken: a.fencingToken,
+      startedAt: iso(a.startedAt),
+      endedAt: iso(a.endedAt),
+      endReason: a.endReason,
+      error: a.error,
+    })),
+  };
+}
+
+export function modelView(model: ModelRow): ModelView {
+  return {
+    id: model.id,
+    name: model.name,
+    kind: model.kind,
+    architecture: model.architecture,
+    artifactUri: model.artifactUri,
+    runId: model.runId,
+    params: model.params,
+    metrics: model.metrics,
+    lineage: model.lineage,
+    createdAt: iso(model.createdAt),
+  };
+}
+
+export function workerView(worker: WorkerRow, now: Date, connected: boolean): WorkerView {
+  return {
+    id: worker.id,
+    name: worker.name,
+    host: worker.host,
+    backend: worker.backend,
+    accelerators: worker.accelerators,
+    capacity: worker.capacity,
+    resourceClasses: worker.resourceClasses,
+    status: worker.status,
+    connected,
+    version: worker.version,
+    currentRunId: worker.currentRunId,
+    registeredAt: iso(worker.registeredAt),
+    lastHeartbeatAt: iso(worker.lastHeartbeatAt),
+    heartbeatAgeMs: now.getTime() - worker.lastHeartbeatAt.getTime(),
+  };
+}

@@ -1,0 +1,94 @@
+// Worker configuration: parsed once from the environment with zod; a bad value stops start-up with
+// every offending key listed (the same shape as the API's config).
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes' || v === 'on');
+const port = z.coerce.number().int().min(0).max(65535);
+
+const schema = z.object({
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  ANCHORAGE_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]+$/, 'letters, digits, _ : - only').default('anchorage'),
+  ANCHORAGE_COORDINATOR: z
+    .string()
+    .regex(/^\S+$/, 'must be a gRPC target such as host:port')
+    .refine((s) => !/^https?:\/\//.test(s), 'must be a gRPC target such as host:port, not an http URL')
+    .default('127.0.0.1:50051'),
+  /** Bearer token sent as gRPC metadata on every coordinator call (optional). */
+  ANCHORAGE_WORKER_TOKEN: z.string().min(1).optional(),
+  ANCHORAGE_WORKER_NAME: z.string().min(1).max(200).optional(),
+  ANCHORAGE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(1),
+  /** Device class (queue) override; by default it follows the TensorFlow.js backend. */
+  ANCHORAGE_WORKER_DEVICE: z.enum(['cpu', 'gpu', 'auto', '']).default('auto'),
+  ANCHORAGE_ARTIFACTS_DIR: z.string().min(1).optional(),
+  ANCHORAGE_DIAGNOSTICS: bool.default(false),
+  ANCHORAGE_WORKER_HEALTH_PORT: port.default(0),
+  /** How long Register keeps retrying while the coordinator is not up, in ms. */
+  ANCHORAGE_COORDINATOR_WAIT_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+  /** Preferred TensorFlow.js backend (read by packages/ml too; validated here so start-up lists it). */
+  ANCHORAGE_TF_BACKEND: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu', '']).default('auto'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface WorkerConfig {
+  redisUrl: string;
+  queuePrefix: string;
+  /** gRPC target of the coordinator, e.g. `127.0.0.1:50051`. */
+  coordinator: string;
+  workerToken?: string;
+  workerName: string;
+  concurrency: number;
+  /** `auto`: gpu when the backend is tensorflow-gpu, else cpu. */
+  device: 'cpu' | 'gpu' | 'auto';
+  artifactsDir: string;
+  diagnosticsEnabled: boolean;
+  /** 0 = no health server. */
+  healthPort: number;
+  coordinatorWaitMs: number;
+  tfBackend?: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid worker configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Pure: reads only `env` (and the cwd, host name and pid for defaults). */
+export function loadWorkerConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  defaults: { cwd?: string; host?: string; pid?: number } = {},
+): WorkerConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    // One line per key; zod reports each failing key once.
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const c = parsed.data;
+  const cwd = defaults.cwd ?? process.cwd();
+  const host = defaults.host ?? hostname();
+  const pid = defaults.pid ?? process.pid;
+  return {
+    redisUrl: c.REDIS_URL,
+    queuePrefix: c.ANCHORAGE_QUEUE_PREFIX,
+    coordinator: c.ANCHORAGE_COORDINATOR,
+    workerToken: c.ANCHORAGE_WORKER_TOKEN,
+    workerName: c.ANCHORAGE_WORKER_NAME ?? `${host}-${pid}`,
+    concurrency: c.ANCHORAGE_WORKER_CONCURRENCY,
+    device: c.ANCHORAGE_WORKER_DEVICE === '' ? 'auto' : c.ANCHORAGE_WORKER_DEVICE,
+    artifactsDir: resolve(cwd, c.ANCHORAGE_ARTIFACTS_DIR ?? '.anchorage/artifacts'),
+    diagnosticsEnabled: c.ANCHORAGE_DIAGNOSTICS,
+    healthPort: c.ANCHORAGE_WORKER_HEALTH_PORT,
+    coordinatorWaitMs: c.ANCHORAGE_COORDINATOR_WAIT_MS,
+    tfBackend: c.ANCHORAGE_TF_BACKEND === 'auto' || c.ANCHORAGE_TF_BACKEND === '' ? undefined : c.ANCHORAGE_TF_BACKEND,
+    logLevel: c.LOG_LEVEL,
+  };
+}

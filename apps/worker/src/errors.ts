@@ -1,0 +1,89 @@
+// Error classes that decide retries (DESIGN decision 6) and the abort reasons of an attempt.
+
+/** Bad input or a deterministic failure: another attempt would fail the same way. */
+export class NonRetryableError extends Error {
+  readonly retryable = false;
+  constructor(message: string, type = 'NonRetryableError', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = type;
+  }
+}
+
+/** The spec or inputs do not validate. */
+export class ValidationError extends NonRetryableError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'ValidationError', options);
+  }
+}
+
+/** Infrastructure trouble (coordinator, disk, worker shutdown): worth another attempt. */
+export class RetryableError extends Error {
+  readonly retryable = true;
+  constructor(message: string, type = 'InfrastructureError', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = type;
+  }
+}
+
+/** The coordinator cannot be reached (UNAVAILABLE, DEADLINE_EXCEEDED, ...). */
+export class CoordinatorUnavailableError extends RetryableError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'CoordinatorUnavailableError', options);
+  }
+}
+
+/**
+ * Why an attempt's AbortController fired. The runner maps it to the reported outcome:
+ * - `cancelled`: the user cancelled (gRPC command or cancel flag on ReportMetrics) → outcome cancelled;
+ * - `stale`: the coordinator refused our fencing token → nothing more is reported for the attempt;
+ * - `shutdown`: the worker is stopping (SIGTERM/SIGINT) → failed, retryable;
+ * - `coordinator-lost`: reports kept failing → failed, retryable.
+ */
+export type AbortKind = 'cancelled' | 'stale' | 'shutdown' | 'coordinator-lost';
+
+export class AttemptAbortedError extends Error {
+  constructor(
+    readonly kind: AbortKind,
+    message: string,
+  ) {
+    super(message);
+    // DOM-style name so handlers and libraries that test `name === 'AbortError'` treat it as an abort.
+    this.name = 'AbortError';
+  }
+}
+
+export function isAbortError(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'AbortError' || err instanceof AttemptAbortedError);
+}
+
+/** Throws the signal's reason (an {@link AttemptAbortedError} when the runner aborted) if aborted. */
+export function throwIfAborted(signal: AbortSignal): void {
+  if (!signal.aborted) return;
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) throw reason;
+  throw new AttemptAbortedError('cancelled', typeof reason === 'string' ? reason : 'aborted');
+}
+
+export interface ClassifiedError {
+  type: string;
+  message: string;
+  retryable: boolean;
+}
+
+/**
+ * Decides whether a handler's error is worth another attempt. Explicit classes win; otherwise errors
+ * that look like I/O or resource trouble are retryable and everything else (programming errors,
+ * bad values) is not, because repeating a deterministic computation gives the same error.
+ */
+export function classifyError(err: unknown): ClassifiedError {
+  if (err instanceof NonRetryableError || err instanceof RetryableError) {
+    return { type: err.name, message: err.message, retryable: err.retryable };
+  }
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const infraCodes = ['ENOSPC', 'EIO', 'EMFILE', 'ENFILE', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAGAIN', 'ENOMEM'];
+    const retryable = (typeof code === 'string' && infraCodes.includes(code)) || /out of memory|OOM/i.test(err.message);
+    return { type: err.name || 'Error', message: err.message || String(err), retryable };
+  }
+  return { type: 'Error', message: String(err), retryable: false };
+}

@@ -1,0 +1,39 @@
+// The contract between the runner and a job kind's handler. Handlers are thin: they call
+// packages/ml and report through `report`; the runner owns gRPC, fencing and outcomes.
+import type { ProgressReport } from '../reporter.js';
+
+export interface HandlerContext<Spec = Record<string, unknown>> {
+  /** The spec, parsed again with the job catalog (defaults applied). */
+  spec: Spec;
+  /** Inputs the coordinator resolved (StartAttempt `inputs_json`), e.g. `{ models: { [id]: ... } }`. */
+  inputs: Record<string, unknown>;
+  /** Aborted on cancel, stale token, worker shutdown or lost coordinator; handlers stop promptly. */
+  signal: AbortSignal;
+  report: ProgressReport;
+  /** Root of the artifact store on this machine. */
+  artifactsDir: string;
+  runId: string;
+  /** 1 for the first attempt of the run. */
+  attemptNumber: number;
+}
+
+/** A model the attempt wrote; becomes a ProducedModel in ReportResult. */
+export interface ProducedModelSpec {
+  /** Result field that receives the registered model's id, e.g. `modelId`. */
+  resultField: string;
+  name: string;
+  kind: 'anchor' | 'stitched' | 'finetuned';
+  architecture: unknown;
+  /** `file://` URL of the model's folder. */
+  artifactUri: string;
+  params: number;
+  metrics: Record<string, unknown>;
+  lineage: Record<string, unknown>;
+}
+
+export interface HandlerResult {
+  result: Record<string, unknown>;
+  models?: ProducedModelSpec[];
+}
+
+export type Handler<Spec = Record<string, unknown>> = (ctx: HandlerContext<Spec>) => Promise<HandlerResult>;

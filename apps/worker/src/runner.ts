@@ -1,0 +1,125 @@
+// One BullMQ Worker per queue this process consumes (its device class and `any`). The processor
+// runs the job through the AttemptExecutor and returns normally in every outcome of the attempt
+// (the run's lifecycle lives in Postgres, not in the BullMQ job). Only when the coordinator cannot
+// be reached is the job put back, delayed with backoff, so it runs once the coordinator is back
+// (a DelayedError: BullMQ's own "retry later", which does not use up the job's attempts).
+//
+// Concurrency: every Worker may take up to `concurrency` jobs, but a shared gate bounds the whole
+// process at `concurrency`; when it is full the Workers are paused so that they stop fetching and
+// other processes get the jobs.
+import { DelayedError, Worker, type Job } from 'bullmq';
+import { queueName, queuesForWorker, type RunJobData } from '@anchorage/contracts';
+import type { Logger } from 'pino';
+import { CapacityGate } from './attempts.js';
+import { backoffDelay } from './backoff.js';
+import { CoordinatorUnavailableError } from './errors.js';
+import type { AttemptExecutor, ExecutionOutcome } from './executor.js';
+
+export interface RunnerOptions {
+  redisUrl: string;
+  queuePrefix: string;
+  device: 'cpu' | 'gpu';
+  concurrency: number;
+  executor: Pick<AttemptExecutor, 'execute'>;
+  logger: Logger;
+  /** BullMQ lock duration (ms); long so that a slow synchronous op does not make the job stall. */
+  lockDurationMs?: number;
+  /** Delay bounds when the coordinator is unreachable (ms). */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+}
+
+export class QueueRunner {
+  readonly workers: Worker<RunJobData, ExecutionOutcome>[] = [];
+  readonly queues: string[];
+  private readonly gate: CapacityGate;
+  private closing = false;
+
+  constructor(private readonly options: RunnerOptions) {
+    this.queues = queuesForWorker(options.device).map((a) => queueName(a));
+    this.gate = new CapacityGate(
+      options.concurrency,
+      () => this.pauseAll(),
+      () => this.resumeAll(),
+    );
+  }
+
+  /** Creates the Workers and starts fetching. */
+  async start(): Promise<void> {
+    const { logger } = this.options;
+    for (const name of this.queues) {
+      const worker = new Worker<RunJobData, ExecutionOutcome>(name, (job, token) => this.process(job, token), {
+        connection: { url: this.options.redisUrl, maxRetriesPerRequest: null },
+        prefix: this.options.queuePrefix,
+        concurrency: this.options.concurrency,
+        lockDuration: this.options.lockDurationMs ?? 120_000,
+        maxStalledCount: 2,
+        autorun: false,
+      });
+      worker.on('error', (err) => logger.error({ err, queue: name }, 'BullMQ worker error'));
+      worker.on('failed', (job, err) => {
+        if (err instanceof DelayedError || err?.name === 'DelayedError') return;
+        logger.warn({ err, queue: name, jobId: job?.id }, 'job failed in the queue');
+      });
+      this.workers.push(worker);
+    }
+    for (const w of this.workers) {
+      void w.run().catch((err: unknown) => logger.error({ err }, 'BullMQ worker stopped with an error'));
+    }
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
+    logger.info({ queues: this.queues, prefix: this.options.queuePrefix, concurrency: this.options.concurrency }, 'consuming queues');
+  }
+
+  private async process(job: Job<RunJobData, ExecutionOutcome>, token?: string): Promise<ExecutionOutcome> {
+    await this.gate.acquire();
+    try {
+      if (this.closing) {
+        // Taken while shutting down: hand it straight back.
+        await this.retryLater(job, token, 0);
+      }
+      return await this.options.executor.execute(job.data, String(job.id));
+    } catch (err) {
+      if (err instanceof CoordinatorUnavailableError) {
+        const delay = backoffDelay(Math.max(0, job.attemptsStarted - 1), {
+          initialMs: this.options.retryInitialMs ?? 1_000,
+          maxMs: this.options.retryMaxMs ?? 30_000,
+        });
+        this.options.logger.warn({ jobId: job.id, runId: job.data.runId, retryInMs: delay, err }, 'coordinator unreachable; job put back');
+        await this.retryLater(job, token, delay);
+      }
+      throw err;
+    } finally {
+      this.gate.release();
+    }
+  }
+
+  private async retryLater(job: Job, token: string | undefined, delayMs: number): Promise<never> {
+    await job.moveToDelayed(Date.now() + delayMs, token);
+    throw new DelayedError();
+  }
+
+  private pauseAll(): void {
+    if (this.closing) return;
+    for (const w of this.workers) void w.pause(true).catch(() => undefined);
+  }
+
+  private resumeAll(): void {
+    if (this.closing) return;
+    // resume() is a no-op for a Worker that is running and not paused.
+    for (const w of this.workers) void w.resume().catch(() => undefined);
+  }
+
+  /** Attempts running now (bounded by the gate). */
+  get running(): number {
+    return this.gate.inUse;
+  }
+
+  /**
+   * Stops taking jobs and waits for the running ones to finish (the caller aborts them first when it
+   * does not want to wait).
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.workers.map((w) => w.close()));
+  }
+}

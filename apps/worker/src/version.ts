@@ -1,0 +1,14 @@
+// The worker's own version (from its package.json; works from src/ and dist/ alike).
+import { readFileSync } from 'node:fs';
+
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export const WORKER_VERSION = readVersion();
+export const PROTOCOL = 'anchorage.coordinator.v1';

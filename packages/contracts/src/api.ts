@@ -1,0 +1,140 @@
+// Response shapes of the REST API. The OpenAPI document is generated from these schemas, and the
+// API's views are typed by them, so the document cannot drift from what is served.
+import { z } from 'zod';
+import { ATTEMPT_STATUSES, RUN_STATUSES } from './runs.js';
+
+const timestamp = z.string().describe('ISO 8601 time');
+
+export const errorResponseSchema = z
+  .object({
+    error: z.string().describe('What went wrong'),
+    issues: z
+      .array(z.object({ path: z.string().describe('Dotted path of the offending field'), message: z.string() }))
+      .optional(),
+  })
+  .meta({ id: 'Error' });
+
+export const attemptSchema = z
+  .object({
+    number: z.number().int(),
+    status: z.enum(ATTEMPT_STATUSES),
+    workerId: z.string().nullable(),
+    backend: z.string().nullable(),
+    fencingToken: z.string(),
+    startedAt: timestamp.nullable(),
+    endedAt: timestamp.nullable(),
+    endReason: z.string().nullable(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'Attempt' });
+
+export const runSummarySchema = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    name: z.string().nullable(),
+    status: z.enum(RUN_STATUSES),
+    statusReason: z.string().nullable(),
+    priority: z.number().int(),
+    resources: z.unknown(),
+    maxAttempts: z.number().int(),
+    progress: z.number(),
+    backend: z.string().nullable().describe('TensorFlow.js backend of the latest attempt'),
+    error: z.string().nullable(),
+    createdAt: timestamp.nullable(),
+    startedAt: timestamp.nullable(),
+    endedAt: timestamp.nullable(),
+    cancelRequestedAt: timestamp.nullable(),
+  })
+  .meta({ id: 'RunSummary' });
+
+export const runSchema = runSummarySchema
+  .extend({
+    spec: z.unknown().describe('The validated spec, defaults applied'),
+    result: z.unknown().describe('The kind\'s result once the run succeeded'),
+    attempts: z.array(attemptSchema),
+  })
+  .meta({ id: 'Run' });
+
+export const runListSchema = z
+  .object({ runs: z.array(runSummarySchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'RunList' });
+
+export const metricSeriesSchema = z
+  .object({
+    runId: z.string(),
+    metrics: z.array(
+      z.object({
+        name: z.string(),
+        points: z.array(z.object({ step: z.number().int(), value: z.number(), time: timestamp })),
+      }),
+    ),
+  })
+  .meta({ id: 'RunMetrics' });
+
+export const modelSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: z.string().describe('anchor, stitched or finetuned'),
+    architecture: z.unknown(),
+    artifactUri: z.string(),
+    runId: z.string().nullable().describe('The run that produced it'),
+    params: z.number().int().nullable(),
+    metrics: z.unknown(),
+    lineage: z.unknown(),
+    createdAt: timestamp.nullable(),
+  })
+  .meta({ id: 'Model' });
+
+export const modelListSchema = z
+  .object({ models: z.array(modelSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'ModelList' });
+
+export const workerSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    host: z.string(),
+    backend: z.string(),
+    accelerators: z.unknown(),
+    capacity: z.number().int(),
+    resourceClasses: z.array(z.string()),
+    status: z.string().describe('online, busy, draining, dead or offline'),
+    connected: z.boolean().describe('Whether its command stream is open to this API process'),
+    version: z.string().nullable(),
+    currentRunId: z.string().nullable(),
+    registeredAt: timestamp.nullable(),
+    lastHeartbeatAt: timestamp.nullable(),
+    heartbeatAgeMs: z.number(),
+  })
+  .meta({ id: 'Worker' });
+
+export const workerListSchema = z.object({ workers: z.array(workerSchema) }).meta({ id: 'WorkerList' });
+
+export type RunView = z.output<typeof runSchema>;
+export type RunSummaryView = z.output<typeof runSummarySchema>;
+export type ModelView = z.output<typeof modelSchema>;
+export type WorkerView = z.output<typeof workerSchema>;
+export type MetricSeriesView = z.output<typeof metricSeriesSchema>;
+
+// ---- request bodies ----------------------------------------------------------------------------
+
+import { JOB_CATALOG, JOB_KINDS } from './catalog.js';
+import { createRunSchema } from './runs.js';
+
+/** One request shape per kind (kind fixes the spec schema), for the OpenAPI document. */
+export const createRunRequestSchemas = JOB_KINDS.map((kind) =>
+  createRunSchema
+    .extend({ kind: z.literal(kind), spec: JOB_CATALOG[kind].spec.optional() })
+    .meta({
+      id: `Create${kind[0].toUpperCase()}${kind.slice(1)}Run`,
+      description: `${JOB_CATALOG[kind].description}${JOB_CATALOG[kind].supported ? '' : ' (not supported yet: answered 400)'}`,
+    }),
+);
+
+export const createRunRequestSchema = z
+  .discriminatedUnion('kind', createRunRequestSchemas as unknown as [z.ZodObject, ...z.ZodObject[]])
+  .meta({ id: 'CreateRunRequest' });
+
+export const REQUEST_SCHEMA_IDS = ['CreateRunRequest', ...createRunRequestSchemas.map((s) => s.meta()?.id as string)];

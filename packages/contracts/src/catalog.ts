@@ -1,0 +1,208 @@
+// The one job catalog: every job kind with its spec schema (defaults included), result schema,
+// default resource class and whether this build can run it. The API validates submissions with it;
+// the worker validates again before running (DESIGN decision 7).
+import { z } from 'zod';
+
+export const ACCELERATORS = ['cpu', 'gpu', 'any'] as const;
+export type Accelerator = (typeof ACCELERATORS)[number];
+
+export const JOB_KINDS = ['train', 'stitch', 'finetune', 'evaluate', 'diagnostic'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+const id = (what: string) => z.string().min(1, `${what} is required`).max(200);
+
+// ---- train -------------------------------------------------------------------------------------
+
+export const VIT_PRESET_NAMES = ['vit-ti', 'vit-s', 'vit-b'] as const;
+
+export const vitArchitectureSchema = z
+  .object({
+    preset: z.enum(VIT_PRESET_NAMES).default('vit-s'),
+    patchSize: z.literal([2, 4, 7, 14], 'must divide 28: 2, 4, 7 or 14').optional(),
+    dim: z.number().int().min(8).max(1024).optional(),
+    depth: z.number().int().min(1).max(24).optional(),
+    heads: z.number().int().min(1).max(32).optional(),
+    mlpRatio: z.number().min(1).max(8).optional(),
+  })
+  .strict()
+  .refine((m) => m.dim === undefined || m.heads === undefined || m.dim % m.heads === 0, {
+    message: 'dim must be divisible by heads',
+    path: ['heads'],
+  });
+
+export const datasetSplitSchema = z
+  .object({
+    dataset: z.literal('mnist').default('mnist'),
+    testFraction: z.number().gt(0).lt(1).default(0.2),
+    seed: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+export const trainSpecSchema = z
+  .object({
+    model: vitArchitectureSchema.default({ preset: 'vit-s' }),
+    data: datasetSplitSchema.default({ dataset: 'mnist', testFraction: 0.2, seed: 0 }),
+    steps: z.number().int().min(1).max(1_000_000).default(1200),
+    batchSize: z.number().int().min(1).max(4096).default(64),
+    learningRate: z.number().gt(0).max(1).default(2e-3),
+    /** Linear warm-up before the cosine decay; default min(60, steps / 10). */
+    warmupSteps: z.number().int().min(0).optional(),
+    seed: z.number().int().min(0).default(0),
+    metricsEvery: z.number().int().min(1).default(10),
+    modelName: z.string().min(1).max(200).optional(),
+  })
+  .strict()
+  .refine((s) => s.warmupSteps === undefined || s.warmupSteps === 0 || s.warmupSteps < s.steps, {
+    message: 'must be smaller than steps',
+    path: ['warmupSteps'],
+  })
+  .transform((s) => ({ ...s, warmupSteps: s.warmupSteps ?? Math.min(60, Math.floor(s.steps / 10)) }));
+
+export const trainResultSchema = z.object({
+  modelId: z.string(),
+  steps: z.number().int(),
+  trainLoss: z.number(),
+  trainAccuracy: z.number(),
+  testLoss: z.number(),
+  testAccuracy: z.number(),
+  params: z.number().int(),
+  flops: z.number(),
+  durationMs: z.number(),
+});
+
+// ---- evaluate ----------------------------------------------------------------------------------
+
+export const evaluateSpecSchema = z
+  .object({
+    modelId: id('modelId'),
+    // Unset fields default to the split the model was trained on (recorded in its lineage), so
+    // this schema has no defaults of its own.
+    data: z
+      .object({
+        dataset: z.literal('mnist').optional(),
+        testFraction: z.number().gt(0).lt(1).optional(),
+        seed: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .optional(),
+    batchSize: z.number().int().min(1).max(4096).default(256),
+  })
+  .strict();
+
+export const evaluateResultSchema = z.object({
+  modelId: z.string(),
+  accuracy: z.number(),
+  loss: z.number(),
+  count: z.number().int(),
+  durationMs: z.number(),
+});
+
+// ---- diagnostic (tests and benchmarks; enabled by configuration) -------------------------------
+
+export const diagnosticSpecSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('noop') }).strict(),
+  z
+    .object({
+      action: z.literal('sleep'),
+      durationMs: z.number().int().min(0).max(3_600_000).default(1000),
+      steps: z.number().int().min(1).max(10_000).default(10),
+    })
+    .strict(),
+  z.object({ action: z.literal('fail'), message: z.string().max(2000).default('diagnostic failure') }).strict(),
+  z.object({ action: z.literal('crash'), exitCode: z.number().int().min(1).max(255).default(70) }).strict(),
+  z.object({ action: z.literal('hang') }).strict(),
+]);
+
+export const diagnosticResultSchema = z.object({ action: z.string(), durationMs: z.number() });
+
+// ---- stitch and finetune (their issues build them; the schemas fix the public shape now) -------
+
+export const stitchSpecSchema = z
+  .object({
+    anchors: z.array(id('anchor model id')).min(2).max(4),
+    method: z.enum(['snnet-v1', 'snnet-v2']).default('snnet-v1'),
+    steps: z.number().int().min(1).default(1000),
+    batchSize: z.number().int().min(1).default(64),
+    learningRate: z.number().gt(0).default(1e-4),
+  })
+  .strict();
+
+export const finetuneSpecSchema = z
+  .object({
+    modelId: id('modelId'),
+    method: z.enum(['full', 'linear-probe', 'lora', 'spectral', 'subtuning']).default('lora'),
+    steps: z.number().int().min(1).default(500),
+    batchSize: z.number().int().min(1).default(64),
+    learningRate: z.number().gt(0).default(1e-3),
+  })
+  .strict();
+
+// ---- the catalog -------------------------------------------------------------------------------
+
+export interface JobKindEntry {
+  kind: JobKind;
+  description: string;
+  spec: z.ZodType;
+  result: z.ZodType;
+  /** Accelerator class used when the submission names none. */
+  defaultAccelerator: Accelerator;
+  /** False until the kind's handler exists; the API answers 400 "kind not supported yet". */
+  supported: boolean;
+  /** Long jobs checkpoint and stream progress; short ones do not. */
+  long: boolean;
+}
+
+export const JOB_CATALOG: Record<JobKind, JobKindEntry> = {
+  train: {
+    kind: 'train',
+    description: 'Train a ViT anchor on MNIST and register it as a model.',
+    spec: trainSpecSchema,
+    result: trainResultSchema,
+    defaultAccelerator: 'any',
+    supported: true,
+    long: true,
+  },
+  evaluate: {
+    kind: 'evaluate',
+    description: 'Top-1 accuracy and loss of a registered model on its test split.',
+    spec: evaluateSpecSchema,
+    result: evaluateResultSchema,
+    defaultAccelerator: 'any',
+    supported: true,
+    long: false,
+  },
+  diagnostic: {
+    kind: 'diagnostic',
+    description: 'Sleep, fail, crash or hang on purpose (tests and benchmarks; needs ANCHORAGE_DIAGNOSTICS=1).',
+    spec: diagnosticSpecSchema,
+    result: diagnosticResultSchema,
+    defaultAccelerator: 'any',
+    supported: true,
+    long: false,
+  },
+  stitch: {
+    kind: 'stitch',
+    description: 'Stitch anchors into one SN-Net and evaluate every stitch.',
+    spec: stitchSpecSchema,
+    result: z.object({}).passthrough(),
+    defaultAccelerator: 'any',
+    supported: false,
+    long: true,
+  },
+  finetune: {
+    kind: 'finetune',
+    description: 'Fine-tune a model (full, linear probe, LoRA, Spectral Adapter, SubTuning).',
+    spec: finetuneSpecSchema,
+    result: z.object({}).passthrough(),
+    defaultAccelerator: 'any',
+    supported: false,
+    long: true,
+  },
+};
+
+export type TrainSpec = z.output<typeof trainSpecSchema>;
+export type TrainResult = z.output<typeof trainResultSchema>;
+export type EvaluateSpec = z.output<typeof evaluateSpecSchema>;
+export type EvaluateResult = z.output<typeof evaluateResultSchema>;
+export type DiagnosticSpec = z.output<typeof diagnosticSpecSchema>;
+export type DiagnosticResult = z.output<typeof diagnosticResultSchema>;

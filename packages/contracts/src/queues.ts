@@ -1,0 +1,25 @@
+// Queue naming and the payload BullMQ carries. Redis is transport only: the job holds the run id,
+// and the worker fetches the spec from the coordinator when its attempt starts.
+import type { Accelerator, JobKind } from './catalog.js';
+
+export const DEFAULT_QUEUE_PREFIX = 'anchorage';
+
+/** One queue per resource class. */
+export function queueName(accelerator: Accelerator): string {
+  return `runs-${accelerator}`;
+}
+
+/** The classes a worker consumes: its own device class plus `any`. */
+export function queuesForWorker(device: 'cpu' | 'gpu'): Accelerator[] {
+  return [device, 'any'];
+}
+
+export interface RunJobData {
+  runId: string;
+  kind: JobKind;
+}
+
+/** BullMQ priority: 1 is the highest; API priority 100 maps to 1, -100 to 201. */
+export function bullPriority(priority: number): number {
+  return 101 - priority;
+}

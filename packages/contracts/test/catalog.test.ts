@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import {
+  assertTransition,
+  canTransition,
+  JOB_CATALOG,
+  JOB_KINDS,
+  RUN_STATUSES,
+  RUN_TRANSITIONS,
+  TERMINAL_STATUSES,
+  validateRunRequest,
+  parseSpec,
+  bullPriority,
+  queueName,
+  queuesForWorker,
+} from '../src/index.js';
+
+describe('job catalog', () => {
+  it('has an entry for every kind with a spec schema whose defaults parse', () => {
+    for (const kind of JOB_KINDS) {
+      const entry = JOB_CATALOG[kind];
+      expect(entry.kind).toBe(kind);
+      expect(['cpu', 'gpu', 'any']).toContain(entry.defaultAccelerator);
+    }
+    expect(JOB_CATALOG.train.spec.parse({})).toMatchObject({ steps: 1200, batchSize: 64, model: { preset: 'vit-s' }, data: { dataset: 'mnist', testFraction: 0.2, seed: 0 } });
+  });
+
+  it('runs train, evaluate and diagnostic now; stitch and finetune answer "not supported yet"', () => {
+    expect(JOB_KINDS.filter((k) => JOB_CATALOG[k].supported).sort()).toEqual(['diagnostic', 'evaluate', 'train']);
+    const stitch = validateRunRequest({ kind: 'stitch', spec: { anchors: ['a', 'b'] } });
+    expect(stitch.ok).toBe(false);
+    if (!stitch.ok) expect(stitch.error).toBe('kind not supported yet: stitch');
+  });
+
+  it('applies defaults and the kind default accelerator', () => {
+    const outcome = validateRunRequest({ kind: 'train', spec: { steps: 10 } });
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.value).toMatchObject({ kind: 'train', priority: 0, maxAttempts: 3, accelerator: 'any' });
+    expect(outcome.value.spec).toMatchObject({ steps: 10, batchSize: 64, learningRate: 2e-3 });
+  });
+
+  it('names every bad field with its path', () => {
+    const outcome = validateRunRequest({ kind: 'train', priority: 1000, spec: { steps: 0, model: { dim: 30, heads: 4, patchSize: 5 }, extra: 1 } });
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.issues.map((i) => i.path).sort()).toEqual(['priority']);
+    const spec = validateRunRequest({ kind: 'train', spec: { steps: 0, model: { dim: 30, heads: 4, patchSize: 5 }, extra: 1 } });
+    expect(spec.ok).toBe(false);
+    if (spec.ok) return;
+    const paths = spec.issues.map((i) => i.path);
+    expect(paths).toContain('spec.steps');
+    expect(paths).toContain('spec.model.patchSize');
+    expect(paths).toContain('spec');
+    expect(spec.issues.find((i) => i.path === 'spec.model.patchSize')?.message).toMatch(/must divide 28/);
+  });
+
+  it('checks cross-field rules (dim divisible by heads)', () => {
+    const outcome = validateRunRequest({ kind: 'train', spec: { model: { dim: 30, heads: 4 } } });
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) expect(outcome.issues).toEqual([{ path: 'spec.model.heads', message: 'dim must be divisible by heads' }]);
+  });
+
+  it('rejects unknown kinds and envelopes that are not objects', () => {
+    const unknown = validateRunRequest({ kind: 'bake', spec: {} });
+    expect(unknown.ok).toBe(false);
+    if (!unknown.ok) expect(unknown.issues[0].path).toBe('kind');
+    expect(validateRunRequest('nope').ok).toBe(false);
+    expect(validateRunRequest(null).ok).toBe(false);
+  });
+
+  it('diagnostic specs are a union on action', () => {
+    expect(validateRunRequest({ kind: 'diagnostic', spec: { action: 'sleep' } }).ok).toBe(true);
+    const bad = validateRunRequest({ kind: 'diagnostic', spec: { action: 'explode' } });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.issues[0].path).toBe('spec.action');
+  });
+
+  it('parseSpec re-validates on the worker and lists the issues', () => {
+    expect(parseSpec('diagnostic', { action: 'noop' })).toEqual({ action: 'noop' });
+    expect(() => parseSpec('train', { steps: -1 })).toThrow(/spec.steps/);
+  });
+
+  it('maps priorities and queues', () => {
+    expect(bullPriority(100)).toBe(1);
+    expect(bullPriority(0)).toBeLessThan(bullPriority(-100));
+    expect(queueName('gpu')).toBe('runs-gpu');
+    expect(queuesForWorker('cpu')).toEqual(['cpu', 'any']);
+  });
+});
+
+describe('run state machine', () => {
+  it('terminal states have no way out except a failed run being retried', () => {
+    expect(TERMINAL_STATUSES).toEqual(['succeeded', 'failed', 'cancelled']);
+    expect(RUN_TRANSITIONS.succeeded).toEqual([]);
+    expect(RUN_TRANSITIONS.cancelled).toEqual([]);
+    expect(RUN_TRANSITIONS.failed).toEqual(['queued']);
+  });
+
+  it('a cancelled run can never become succeeded, and a queued run cannot skip to succeeded', () => {
+    expect(canTransition('cancelled', 'succeeded')).toBe(false);
+    expect(canTransition('queued', 'succeeded')).toBe(false);
+    expect(() => assertTransition('cancelled', 'running')).toThrow('a cancelled run cannot become running');
+  });
+
+  it('every status can reach a terminal status', () => {
+    for (const status of RUN_STATUSES) {
+      const seen = new Set([status]);
+      const frontier = [status];
+      while (frontier.length) for (const next of RUN_TRANSITIONS[frontier.pop()!]) if (!seen.has(next)) (seen.add(next), frontier.push(next));
+      expect([...seen].some((s) => TERMINAL_STATUSES.includes(s))).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,11 @@
+export * as tf from '@tensorflow/tfjs-core';
+export * from './backend.js';
+export * from './random.js';
+export * from './gradients.js';
+export * from './data/mnist.js';
+export * from './models/ops.js';
+export * from './models/vit.js';
+export * from './presets.js';
+export * from './train.js';
+export * from './evaluate.js';
+export * from './io.js';

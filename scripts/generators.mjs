@@ -1,0 +1,48 @@
+// The generated files of the repository and how each is made. `npm run gen` writes them;
+// test/generated.test.ts regenerates each into a scratch folder and fails on any drift.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export const GENERATED = {
+  protoTypes: 'packages/proto/src/generated',
+  openapi: 'docs/openapi.json',
+};
+
+/** TypeScript types of the coordinator proto (proto-loader-gen-types; no protoc needed). */
+export function generateProtoTypes(outDir = join(ROOT, GENERATED.protoTypes)) {
+  rmSync(outDir, { recursive: true, force: true });
+  execFileSync(
+    join(ROOT, 'node_modules/.bin/proto-loader-gen-types'),
+    [
+      'anchorage/coordinator/v1/coordinator.proto',
+      '--longs=String',
+      '--enums=String',
+      '--defaults',
+      '--oneofs',
+      '--includeComments',
+      '--grpcLib=@grpc/grpc-js',
+      '--importFileExtension=.js',
+      '-O',
+      outDir,
+      '-I',
+      join(ROOT, 'proto'),
+    ],
+    { cwd: ROOT, stdio: 'pipe' },
+  );
+}
+
+/** The OpenAPI document, from the built API in Nest's preview mode (no database or Redis needed). */
+export async function generateOpenApi(outFile = join(ROOT, GENERATED.openapi)) {
+  await import('reflect-metadata');
+  const { createApiApp, buildOpenApiDocument } = await import(join(ROOT, 'apps/api/dist/app.js'));
+  const { loadApiConfig } = await import(join(ROOT, 'apps/api/dist/config.js'));
+  const app = await createApiApp(loadApiConfig({}), { preview: true });
+  const document = buildOpenApiDocument(app);
+  await app.close();
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, `${JSON.stringify(document, null, 2)}\n`);
+}

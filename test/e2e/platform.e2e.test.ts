@@ -1,0 +1,97 @@
+// Health, the OpenAPI document, configuration gates and reconcile-on-start, against real processes.
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queueName } from '@anchorage/contracts';
+import { REDIS_URL, startPlatform, type Platform } from '../support/platform.js';
+
+describe('platform surface', () => {
+  let platform: Platform;
+
+  beforeAll(async () => {
+    platform = await startPlatform({ diagnostics: false });
+  }, 120_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('answers liveness and readiness', async () => {
+    expect((await platform.request('GET', '/healthz')).body).toMatchObject({ status: 'ok' });
+    const ready = await platform.request('GET', '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body.info).toMatchObject({ database: { status: 'up', kind: 'pglite' }, redis: { status: 'up' } });
+  });
+
+  it('serves an OpenAPI document describing every endpoint, and Swagger UI at /docs', async () => {
+    const doc = (await platform.request('GET', '/openapi.json')).body;
+    expect(doc.openapi).toMatch(/^3\./);
+    const operations = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    for (const expected of [
+      'POST /v1/runs',
+      'GET /v1/runs',
+      'GET /v1/runs/{id}',
+      'POST /v1/runs/{id}/cancel',
+      'GET /v1/runs/{id}/metrics',
+      'GET /v1/models',
+      'GET /v1/models/{id}',
+      'GET /v1/workers',
+      'GET /healthz',
+      'GET /readyz',
+    ]) {
+      expect(operations).toContain(expected);
+    }
+    expect(doc.paths['/v1/runs'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CreateRunRequest' });
+    for (const name of ['Run', 'RunList', 'Error', 'Model', 'Worker', 'CreateTrainRun', 'CreateEvaluateRun']) {
+      expect(doc.components.schemas[name], name).toBeDefined();
+    }
+    const docs = await fetch(`${platform.baseUrl}/docs`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('swagger');
+  });
+
+  it('refuses diagnostic runs unless enabled by configuration', async () => {
+    const refused = await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'noop' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.issues[0]).toMatchObject({ path: 'kind' });
+  });
+
+  it('answers 404 for unknown runs and models', async () => {
+    expect((await platform.request('GET', '/v1/runs/run_missing')).status).toBe(404);
+    expect((await platform.request('POST', '/v1/runs/run_missing/cancel')).status).toBe(404);
+    expect((await platform.request('GET', '/v1/models/mdl_missing')).status).toBe(404);
+  });
+});
+
+describe('reconcile on start', () => {
+  let platform: Platform;
+
+  beforeAll(async () => {
+    platform = await startPlatform({ diagnostics: true });
+  }, 120_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('enqueues again a queued run whose job vanished from Redis, and it then runs', async () => {
+    const submitted = await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'noop' } });
+    const id = submitted.body.id as string;
+    const queue = new Queue(queueName('any'), { connection: { url: REDIS_URL }, prefix: platform.queuePrefix });
+    try {
+      expect(await queue.getJob(id)).toBeDefined();
+      await queue.obliterate({ force: true });
+      expect(await queue.getJob(id)).toBeUndefined();
+
+      await platform.restartApi();
+      expect(await queue.getJob(id)).toBeDefined();
+    } finally {
+      await queue.close();
+    }
+    await platform.startWorker();
+    const run = await platform.waitForRun(id, ['succeeded', 'failed'], 30_000);
+    expect(run.status).toBe('succeeded');
+    expect(run.attempts).toHaveLength(1);
+  });
+});

@@ -1,0 +1,177 @@
+// The spine end to end: real API process (REST + gRPC coordinator), real worker process, real Redis,
+// and each database backend (embedded PGlite and Postgres).
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCoordinatorProto, type CoordinatorClient } from '@anchorage/proto';
+import { startPlatform, type Platform } from '../support/platform.js';
+
+const TINY_TRAIN = {
+  kind: 'train',
+  name: 'tiny vit',
+  spec: {
+    model: { preset: 'vit-ti', dim: 16, depth: 1, heads: 2 },
+    steps: 24,
+    batchSize: 32,
+    metricsEvery: 4,
+    learningRate: 3e-3,
+  },
+};
+
+function coordinatorClient(address: string): CoordinatorClient {
+  const proto = loadCoordinatorProto();
+  return new proto.anchorage.coordinator.v1.Coordinator(address, grpc.credentials.createInsecure());
+}
+
+function unary<Req, Res>(client: CoordinatorClient, method: string, request: Req): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    (client as any)[method](request, { deadline: Date.now() + 5000 }, (error: grpc.ServiceError | null, response: Res) =>
+      error ? reject(error) : resolve(response),
+    );
+  });
+}
+
+describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (database) => {
+  let platform: Platform;
+
+  beforeAll(async () => {
+    platform = await startPlatform({ database, diagnostics: true });
+    await platform.startWorker();
+  }, 120_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('a tiny train run succeeds with metrics and a registered model; evaluate reproduces its test accuracy', async () => {
+    const submitted = await platform.request('POST', '/v1/runs', TINY_TRAIN);
+    expect(submitted.status).toBe(201);
+    expect(submitted.body).toMatchObject({ kind: 'train', status: 'queued', spec: { steps: 24, batchSize: 32 } });
+
+    const run = await platform.waitForRun(submitted.body.id, ['succeeded', 'failed', 'cancelled'], 90_000);
+    expect(run.status, JSON.stringify(run)).toBe('succeeded');
+    expect(run.backend).toBe('wasm');
+    expect(run.attempts).toHaveLength(1);
+    expect(run.attempts[0]).toMatchObject({ number: 1, status: 'succeeded', backend: 'wasm' });
+    expect(run.result.steps).toBe(24);
+    expect(run.result.testAccuracy).toBeGreaterThan(0.1);
+    expect(run.progress).toBe(1);
+
+    const metrics = (await platform.request('GET', `/v1/runs/${run.id}/metrics`)).body;
+    const loss = metrics.metrics.find((m: any) => m.name === 'train/loss');
+    expect(loss.points.map((p: any) => p.step)).toEqual([4, 8, 12, 16, 20, 24]);
+    expect(loss.points.every((p: any) => Number.isFinite(p.value))).toBe(true);
+    const only = (await platform.request('GET', `/v1/runs/${run.id}/metrics?name=train/accuracy`)).body;
+    expect(only.metrics.map((m: any) => m.name)).toEqual(['train/accuracy']);
+
+    const model = (await platform.request('GET', `/v1/models/${run.result.modelId}`)).body;
+    expect(model).toMatchObject({ id: run.result.modelId, kind: 'anchor', runId: run.id, params: run.result.params });
+    expect(model.artifactUri).toMatch(/^file:\/\//);
+    const listed = (await platform.request('GET', '/v1/models')).body;
+    expect(listed.models.map((m: any) => m.id)).toContain(model.id);
+
+    const evaluate = await platform.request('POST', '/v1/runs', { kind: 'evaluate', spec: { modelId: model.id } });
+    expect(evaluate.status).toBe(201);
+    const evaluated = await platform.waitForRun(evaluate.body.id, ['succeeded', 'failed'], 60_000);
+    expect(evaluated.status, JSON.stringify(evaluated)).toBe('succeeded');
+    expect(evaluated.result.modelId).toBe(model.id);
+    // Same weights, same seeded split: the evaluation must agree with the training run's own test pass.
+    expect(evaluated.result.accuracy).toBeCloseTo(run.result.testAccuracy, 6);
+    expect(evaluated.result.count).toBe(2000);
+  });
+
+  it('a bad spec is a 400 naming each field, and nothing is stored', async () => {
+    const before = (await platform.request('GET', '/v1/runs?limit=500')).body.runs.length;
+    const bad = await platform.request('POST', '/v1/runs', { kind: 'train', spec: { steps: 0, batchSize: 'big' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toBe('invalid train spec');
+    expect(bad.body.issues.map((i: any) => i.path).sort()).toEqual(['spec.batchSize', 'spec.steps']);
+    const unsupported = await platform.request('POST', '/v1/runs', { kind: 'stitch', spec: { anchors: ['a', 'b'] } });
+    expect(unsupported.status).toBe(400);
+    expect(unsupported.body.error).toBe('kind not supported yet: stitch');
+    const missingModel = await platform.request('POST', '/v1/runs', { kind: 'evaluate', spec: { modelId: 'mdl_nope' } });
+    expect(missingModel.status).toBe(400);
+    expect(missingModel.body.issues).toEqual([{ path: 'spec.modelId', message: 'model not found: mdl_nope' }]);
+    const notJson = await fetch(`${platform.baseUrl}/v1/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    expect(notJson.status).toBe(400);
+    expect((await platform.request('GET', '/v1/runs?limit=500')).body.runs.length).toBe(before);
+  });
+
+  it('a repeated Idempotency-Key returns the same run', async () => {
+    const key = `key-${Math.random()}`;
+    const body = { kind: 'diagnostic', spec: { action: 'noop' } };
+    const first = await platform.request('POST', '/v1/runs', body, { 'Idempotency-Key': key });
+    const second = await platform.request('POST', '/v1/runs', body, { 'Idempotency-Key': key });
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(200);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect(second.body.id).toBe(first.body.id);
+    const done = await platform.waitForRun(first.body.id, ['succeeded', 'failed']);
+    expect(done.status).toBe('succeeded');
+    expect(done.attempts).toHaveLength(1);
+  });
+
+  it('cancelling a queued run ends it cancelled and it never starts', async () => {
+    // No GPU worker exists here, so a gpu run stays queued.
+    const queued = await platform.request('POST', '/v1/runs', { kind: 'diagnostic', resources: { accelerator: 'gpu' }, spec: { action: 'noop' } });
+    expect(queued.body.status).toBe('queued');
+    const cancelled = await platform.request('POST', `/v1/runs/${queued.body.id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    expect(cancelled.body.attempts).toEqual([]);
+    const again = await platform.request('POST', `/v1/runs/${queued.body.id}/cancel`);
+    expect(again.status).toBe(409);
+  });
+
+  it('cancelling a running diagnostic run aborts it on the worker and ends it cancelled', async () => {
+    const submitted = await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'sleep', durationMs: 60_000, steps: 600 } });
+    await platform.waitForRun(submitted.body.id, ['running']);
+    const started = Date.now();
+    await platform.request('POST', `/v1/runs/${submitted.body.id}/cancel`);
+    const run = await platform.waitForRun(submitted.body.id, ['cancelled', 'succeeded', 'failed'], 10_000);
+    expect(run.status).toBe('cancelled');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(run.attempts[0]).toMatchObject({ status: 'cancelled' });
+    expect(run.result).toBeNull();
+  });
+
+  it('the coordinator rejects reports with an unknown or stale fencing token', async () => {
+    const client = coordinatorClient(platform.grpcAddress);
+    try {
+      await expect(unary(client, 'ReportMetrics', { fencingToken: 'ft_1_forged', points: [{ name: 'x', step: 1, value: 1 }] })).rejects.toMatchObject({
+        code: grpc.status.FAILED_PRECONDITION,
+      });
+      const done = await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'noop' } });
+      const run = await platform.waitForRun(done.body.id, ['succeeded']);
+      const staleToken = run.attempts[0].fencingToken;
+      await expect(unary(client, 'ReportResult', { fencingToken: staleToken, outcome: 'failed', error: { message: 'late' } })).rejects.toMatchObject({
+        code: grpc.status.FAILED_PRECONDITION,
+      });
+      expect((await platform.waitForRun(done.body.id, ['succeeded'])).status).toBe('succeeded');
+      const version = await unary<object, { protocol: string }>(client, 'GetVersion', {});
+      expect(version.protocol).toBe('anchorage.coordinator.v1');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('lists runs newest first with filters and cursor pagination', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await platform.request('POST', '/v1/runs', { kind: 'diagnostic', resources: { accelerator: 'gpu' }, spec: { action: 'noop' } })).body.id);
+    const page1 = (await platform.request('GET', '/v1/runs?kind=diagnostic&status=queued&limit=2')).body;
+    expect(page1.runs.map((r: any) => r.id)).toEqual([ids[2], ids[1]]);
+    const page2 = (await platform.request('GET', `/v1/runs?kind=diagnostic&status=queued&limit=2&cursor=${page1.nextCursor}`)).body;
+    expect(page2.runs.map((r: any) => r.id)).toEqual([ids[0]]);
+    expect(page2.nextCursor).toBeNull();
+    const bad = await platform.request('GET', '/v1/runs?status=sleeping');
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues[0].path).toBe('status');
+    for (const id of ids) await platform.request('POST', `/v1/runs/${id}/cancel`);
+  });
+
+  it('lists the worker with its backend and heartbeat', async () => {
+    const { workers } = (await platform.request('GET', '/v1/workers')).body;
+    const worker = workers.find((w: any) => w.connected);
+    expect(worker).toMatchObject({ backend: 'wasm', resourceClasses: ['cpu', 'any'] });
+    expect(worker.heartbeatAgeMs).toBeLessThan(5_000);
+  });
+});

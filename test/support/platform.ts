@@ -1,0 +1,186 @@
+// Starts the real platform for end-to-end tests: the API process (REST + gRPC coordinator) and
+// worker processes, against the machine's Redis (a unique queue prefix per platform) and either a
+// fresh Postgres database or a fresh embedded PGlite directory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createPostgresTestDatabase } from '@anchorage/db/testing';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface PlatformOptions {
+  database?: 'pglite' | 'postgres';
+  diagnostics?: boolean;
+  env?: Record<string, string>;
+}
+
+export interface HttpResult<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export class Platform {
+  readonly processes: { name: string; child: ChildProcess; output: string[] }[] = [];
+  private cleanups: (() => Promise<void> | void)[] = [];
+
+  constructor(
+    readonly baseUrl: string,
+    readonly grpcAddress: string,
+    readonly queuePrefix: string,
+    readonly env: Record<string, string>,
+  ) {}
+
+  async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  }
+
+  /** Polls a run until its status is one of `statuses`. */
+  async waitForRun(id: string, statuses: string[], timeoutMs = 60_000): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    let run: any;
+    while (Date.now() < deadline) {
+      run = (await this.request('GET', `/v1/runs/${id}`)).body;
+      if (statuses.includes(run.status)) return run;
+      await sleep(200);
+    }
+    throw new Error(`run ${id} is ${run?.status}, not ${statuses.join('|')}, after ${timeoutMs} ms\n${this.logs()}`);
+  }
+
+  async waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await check().catch(() => false)) return;
+      await sleep(200);
+    }
+    throw new Error(`timed out waiting for ${what}\n${this.logs()}`);
+  }
+
+  spawn(name: string, script: string, env: Record<string, string> = {}): ChildProcess {
+    const child = spawn(process.execPath, [join(ROOT, script)], {
+      cwd: ROOT,
+      env: { ...process.env, ...this.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output: string[] = [];
+    const keep = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      if (output.length > 400) output.splice(0, output.length - 400);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.processes.push({ name, child, output });
+    return child;
+  }
+
+  async startWorker(env: Record<string, string> = {}): Promise<ChildProcess> {
+    const before = new Set(((await this.request('GET', '/v1/workers')).body.workers as any[]).filter((w) => w.connected).map((w) => w.id));
+    const child = this.spawn('worker', 'apps/worker/dist/main.js', env);
+    await this.waitFor(
+      async () => ((await this.request('GET', '/v1/workers')).body.workers as any[]).some((w) => w.connected && !before.has(w.id)),
+      60_000,
+      'a worker to connect',
+    );
+    return child;
+  }
+
+  /** Stops the API process and starts it again on the same ports, database and data directory. */
+  async restartApi(): Promise<void> {
+    const index = this.processes.findIndex((p) => p.name === 'api' && p.child.exitCode === null);
+    if (index >= 0) {
+      await stopProcess(this.processes[index].child);
+      this.processes.splice(index, 1);
+    }
+    await this.startApi();
+  }
+
+  async startApi(): Promise<void> {
+    const api = this.spawn('api', 'apps/api/dist/main.js');
+    await this.waitFor(async () => {
+      if (api.exitCode !== null) throw new Error('api exited');
+      return (await fetch(`${this.baseUrl}/readyz`)).ok;
+    }, 60_000, 'the API to become ready');
+  }
+
+  onStop(fn: () => Promise<void> | void): void {
+    this.cleanups.push(fn);
+  }
+
+  logs(): string {
+    return this.processes.map((p) => `--- ${p.name} ---\n${p.output.join('').slice(-4000)}`).join('\n');
+  }
+
+  async stop(): Promise<void> {
+    for (const { child } of [...this.processes].reverse()) await stopProcess(child);
+    for (const fn of this.cleanups.reverse()) await fn();
+  }
+}
+
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const [port, grpcPort] = [await freePort(), await freePort()];
+  const queuePrefix = `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const scratch = mkdtempSync(join(tmpdir(), 'anchorage-e2e-'));
+  const env: Record<string, string> = {
+    REDIS_URL,
+    ANCHORAGE_PORT: String(port),
+    ANCHORAGE_GRPC_PORT: String(grpcPort),
+    ANCHORAGE_COORDINATOR: `127.0.0.1:${grpcPort}`,
+    ANCHORAGE_QUEUE_PREFIX: queuePrefix,
+    ANCHORAGE_DATA_DIR: join(scratch, 'pglite'),
+    ANCHORAGE_ARTIFACTS_DIR: join(scratch, 'artifacts'),
+    ANCHORAGE_DIAGNOSTICS: options.diagnostics === false ? '0' : '1',
+    ANCHORAGE_HEARTBEAT_INTERVAL_MS: '500',
+    LOG_LEVEL: 'warn',
+    ...options.env,
+  };
+  let dropDatabase: (() => Promise<void>) | undefined;
+  if (options.database === 'postgres') {
+    const db = await createPostgresTestDatabase();
+    env.DATABASE_URL = db.url;
+    dropDatabase = db.drop;
+  } else {
+    env.DATABASE_URL = ''; // empty = embedded PGlite, whatever the parent environment says
+  }
+  const platform = new Platform(`http://127.0.0.1:${port}`, `127.0.0.1:${grpcPort}`, queuePrefix, env);
+  platform.onStop(() => rmSync(scratch, { recursive: true, force: true }));
+  if (dropDatabase) platform.onStop(dropDatabase);
+  try {
+    await platform.startApi();
+  } catch (error) {
+    await platform.stop();
+    throw error;
+  }
+  return platform;
+}
+
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
