@@ -114,7 +114,7 @@ describe('custom-gradient ops', () => {
       // Exercises Slice, Concat, Transpose, Reshape, Softmax, SplitV, Mean, Sum, Sub, Mul, RealDiv, Rsqrt.
       const f = (t: tf.Tensor) => {
         const [p, q] = tf.split(tf.reshape(t, [4, 6]), 2, 1);
-        const s = tf.softmax(tf.concat([tf.transpose(p!), tf.slice(q!, [0, 0], [4, 3])], 0));
+        const s = tf.softmax(tf.concat([tf.transpose(p!), tf.transpose(tf.slice(q!, [0, 1], [4, 2]))], 0));
         const m = tf.mean(tf.square(tf.sub(s, tf.mean(s, 0, true))), 1);
         return tf.sum(tf.div(tf.mul(m, tf.rsqrt(tf.add(tf.sum(tf.square(t)), 1))), 0.5));
       };

@@ -55,7 +55,7 @@ describe('trainClassifier / evaluateClassifier', () => {
     const after = await evaluateClassifier(model, test, { batchSize: 128 });
     expect(tf.memory().numTensors).toBe(baseline);
     expect(after.loss).toBeLessThan(before.loss);
-    expect(after.accuracy).toBeGreaterThan(0.3);
+    expect(after.accuracy).toBeGreaterThan(before.accuracy + 0.1);
     expect(after.count).toBe(300);
     expect(after.top5).toBeGreaterThanOrEqual(after.accuracy);
     model.dispose();

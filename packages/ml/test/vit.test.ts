@@ -136,7 +136,7 @@ describe('ViT', () => {
     const h2 = model.block(1, h1);
     const logits = model.head(h2);
     expect(Array.from(logits.dataSync())).toEqual(Array.from(full.dataSync()));
-    const viaRange = model.head(model.blocks(model.embed(x), 0, 2));
+    const viaRange = tf.tidy(() => model.head(model.blocks(model.embed(x), 0, 2)));
     expect(Array.from(viaRange.dataSync())).toEqual(Array.from(full.dataSync()));
     expect(() => model.block(2, h2)).toThrow(/out of range/);
     tf.dispose([full, h0, h1, h2, logits, viaRange]);

@@ -87,7 +87,8 @@ export function selectRows(
     outLabels[i] = labels[j]!;
     src[i] = j;
   }
-  return { images: out, labels: outLabels, count: indices.length, ...shape, sourceIndex: src };
+  const { height, width, channels, numClasses } = shape;
+  return { images: out, labels: outLabels, count: indices.length, height, width, channels, numClasses, sourceIndex: src };
 }
 
 export interface SplitOptions {
