@@ -29,7 +29,7 @@ export function generateProtoTypes(outDir = join(ROOT, GENERATED.protoTypes)) {
       '-O',
       outDir,
       '-I',
-      join(ROOT, 'proto'),
+      'proto', // relative: the generated headers name this path
     ],
     { cwd: ROOT, stdio: 'pipe' },
   );

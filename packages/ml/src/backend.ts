@@ -101,6 +101,10 @@ async function tryBackend(name: BackendName): Promise<string> {
     case 'cpu': {
       const cpu = await import('@tensorflow/tfjs-backend-cpu');
       await activate('cpu');
+      // The cpu backend prints a "you are running TensorFlow.js in Node.js" banner on first write;
+      // the detail string below already says so.
+      const instance = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+      if (instance && typeof instance.firstUse === 'boolean') instance.firstUse = false;
       return `@tensorflow/tfjs-backend-cpu ${cpu.version_cpu} (pure JavaScript)`;
     }
   }

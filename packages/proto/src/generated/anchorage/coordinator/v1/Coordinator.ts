@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/anchorage/coordinator/v1/coordinator.proto
+// Original file: proto/anchorage/coordinator/v1/coordinator.proto
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'

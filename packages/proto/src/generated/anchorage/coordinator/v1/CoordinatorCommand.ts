@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/anchorage/coordinator/v1/coordinator.proto
+// Original file: proto/anchorage/coordinator/v1/coordinator.proto
 
 import type { CancelAttempt as _anchorage_coordinator_v1_CancelAttempt, CancelAttempt__Output as _anchorage_coordinator_v1_CancelAttempt__Output } from '../../../anchorage/coordinator/v1/CancelAttempt.js';
 import type { Drain as _anchorage_coordinator_v1_Drain, Drain__Output as _anchorage_coordinator_v1_Drain__Output } from '../../../anchorage/coordinator/v1/Drain.js';

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/anchorage/coordinator/v1/coordinator.proto
+// Original file: proto/anchorage/coordinator/v1/coordinator.proto
 
 import type { Long } from '@grpc/proto-loader';
 

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/anchorage/coordinator/v1/coordinator.proto
+// Original file: proto/anchorage/coordinator/v1/coordinator.proto
 
 import type { Accelerator as _anchorage_coordinator_v1_Accelerator, Accelerator__Output as _anchorage_coordinator_v1_Accelerator__Output } from '../../../anchorage/coordinator/v1/Accelerator.js';
 

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/anchorage/coordinator/v1/coordinator.proto
+// Original file: proto/anchorage/coordinator/v1/coordinator.proto
 
 import type { MetricPoint as _anchorage_coordinator_v1_MetricPoint, MetricPoint__Output as _anchorage_coordinator_v1_MetricPoint__Output } from '../../../anchorage/coordinator/v1/MetricPoint.js';
 import type { LogEntry as _anchorage_coordinator_v1_LogEntry, LogEntry__Output as _anchorage_coordinator_v1_LogEntry__Output } from '../../../anchorage/coordinator/v1/LogEntry.js';

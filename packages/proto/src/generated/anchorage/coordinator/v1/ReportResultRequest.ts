@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/anchorage/coordinator/v1/coordinator.proto
+// Original file: proto/anchorage/coordinator/v1/coordinator.proto
 
 import type { AttemptError as _anchorage_coordinator_v1_AttemptError, AttemptError__Output as _anchorage_coordinator_v1_AttemptError__Output } from '../../../anchorage/coordinator/v1/AttemptError.js';
 import type { ProducedModel as _anchorage_coordinator_v1_ProducedModel, ProducedModel__Output as _anchorage_coordinator_v1_ProducedModel__Output } from '../../../anchorage/coordinator/v1/ProducedModel.js';

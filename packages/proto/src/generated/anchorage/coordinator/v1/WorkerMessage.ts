@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/anchorage/coordinator/v1/coordinator.proto
+// Original file: proto/anchorage/coordinator/v1/coordinator.proto
 
 import type { Hello as _anchorage_coordinator_v1_Hello, Hello__Output as _anchorage_coordinator_v1_Hello__Output } from '../../../anchorage/coordinator/v1/Hello.js';
 import type { Heartbeat as _anchorage_coordinator_v1_Heartbeat, Heartbeat__Output as _anchorage_coordinator_v1_Heartbeat__Output } from '../../../anchorage/coordinator/v1/Heartbeat.js';
