@@ -106,7 +106,13 @@ describe('run state machine', () => {
     for (const status of RUN_STATUSES) {
       const seen = new Set([status]);
       const frontier = [status];
-      while (frontier.length) for (const next of RUN_TRANSITIONS[frontier.pop()!]) if (!seen.has(next)) (seen.add(next), frontier.push(next));
+      while (frontier.length) {
+        for (const next of RUN_TRANSITIONS[frontier.pop()!]) {
+          if (seen.has(next)) continue;
+          seen.add(next);
+          frontier.push(next);
+        }
+      }
       expect([...seen].some((s) => TERMINAL_STATUSES.includes(s))).toBe(true);
     }
   });

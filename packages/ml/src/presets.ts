@@ -1,5 +1,5 @@
 /** MNIST-sized ViT anchors (ml-methods.md section 6: patch 7 → 16 tokens + CLS, depth 4). */
-import type { ViTConfig } from './models/vit.js';
+import type { ViTConfig, ViTInit } from './models/vit.js';
 
 export type ViTPresetName = 'vit-ti' | 'vit-s' | 'vit-b';
 
@@ -18,9 +18,11 @@ export function vitPreset(name: ViTPresetName): ViTConfig {
   return { ...p };
 }
 
-/** The recommended demo run (see DEMO_TRAINING_MEASURED for what it achieved). */
+/** The recommended demo run: {@link createViT}(VIT_PRESETS[preset], { seed, init }) then {@link trainClassifier}. */
 export interface DemoTrainingConfig {
   preset: ViTPresetName;
+  /** Weight initialisation ('fan-in' trains much faster than timm's 0.02 at these widths). */
+  init: ViTInit;
   /** Seed of the model initialisation and of the batch order. */
   seed: number;
   /** Seed and test fraction of the MNIST split. */
@@ -33,14 +35,21 @@ export interface DemoTrainingConfig {
   schedule: 'cosine';
 }
 
+/**
+ * Measured on one core with the wasm backend (Node 20, this project's 2-core machines): ~175 ms per
+ * step, so ~90 s of training for 500 steps (6.4 epochs of the 8,000 training digits), reaching
+ * ~93% top-1 on the seeded 20% test split (90% is passed around step 300). See the package report
+ * for the exact figures.
+ */
 export const DEMO_TRAINING: Readonly<DemoTrainingConfig> = Object.freeze({
   preset: 'vit-s',
+  init: 'fan-in',
   seed: 0,
   split: Object.freeze({ seed: 0, testFraction: 0.2 }),
   batchSize: 64,
-  steps: 600,
-  learningRate: 2e-3,
-  warmupSteps: 60,
+  steps: 500,
+  learningRate: 3e-3,
+  warmupSteps: 50,
   weightDecay: 0.05,
   schedule: 'cosine',
 }) as Readonly<DemoTrainingConfig>;

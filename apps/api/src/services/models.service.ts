@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ModelsRepository } from '../repositories/models.repository.js';
 import { NotFoundError } from './errors.js';
+import { page } from './paging.js';
 import { modelView } from './views.js';
 
 @Injectable()
@@ -8,9 +9,8 @@ export class ModelsService {
   constructor(private readonly models: ModelsRepository) {}
 
   async list(filter: { kind?: string; cursor?: string; limit: number }) {
-    const rows = await this.models.list({ ...filter, limit: filter.limit + 1 });
-    const page = rows.slice(0, filter.limit);
-    return { models: page.map(modelView), nextCursor: rows.length > filter.limit ? page[page.length - 1].id : null };
+    const { items, nextCursor } = page(await this.models.list({ ...filter, limit: filter.limit + 1 }), filter.limit, modelView);
+    return { models: items, nextCursor };
   }
 
   async get(id: string) {

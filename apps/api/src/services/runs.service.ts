@@ -8,6 +8,7 @@ import { ModelsRepository } from '../repositories/models.repository.js';
 import { QueueRepository } from '../repositories/queue.repository.js';
 import { RunsRepository, type RunFilter } from '../repositories/runs.repository.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.js';
+import { page } from './paging.js';
 import { runSummaryView, runView } from './views.js';
 import { WorkerConnections } from './worker-connections.js';
 
@@ -79,12 +80,8 @@ export class RunsService {
   }
 
   async list(filter: RunFilter) {
-    const rows = await this.runs.list({ ...filter, limit: filter.limit + 1 });
-    const page = rows.slice(0, filter.limit);
-    return {
-      runs: page.map(runSummaryView),
-      nextCursor: rows.length > filter.limit ? page[page.length - 1].id : null,
-    };
+    const { items, nextCursor } = page(await this.runs.list({ ...filter, limit: filter.limit + 1 }), filter.limit, runSummaryView);
+    return { runs: items, nextCursor };
   }
 
   async cancel(id: string): Promise<RunView> {
