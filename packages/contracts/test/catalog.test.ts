@@ -21,7 +21,7 @@ describe('job catalog', () => {
       expect(entry.kind).toBe(kind);
       expect(['cpu', 'gpu', 'any']).toContain(entry.defaultAccelerator);
     }
-    expect(JOB_CATALOG.train.spec.parse({})).toMatchObject({ steps: 1200, batchSize: 64, model: { preset: 'vit-s' }, data: { dataset: 'mnist', testFraction: 0.2, seed: 0 } });
+    expect(JOB_CATALOG.train.spec.parse({})).toMatchObject({ steps: 500, batchSize: 64, learningRate: 3e-3, weightDecay: 0.05, warmupSteps: 50, model: { preset: 'vit-s', init: 'fan-in' }, data: { dataset: 'mnist', testFraction: 0.2, seed: 0 } });
   });
 
   it('runs train, evaluate and diagnostic now; stitch and finetune answer "not supported yet"', () => {
@@ -36,7 +36,7 @@ describe('job catalog', () => {
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
     expect(outcome.value).toMatchObject({ kind: 'train', priority: 0, maxAttempts: 3, accelerator: 'any' });
-    expect(outcome.value.spec).toMatchObject({ steps: 10, batchSize: 64, learningRate: 2e-3 });
+    expect(outcome.value.spec).toMatchObject({ steps: 10, batchSize: 64, learningRate: 3e-3, warmupSteps: 1 });
   });
 
   it('names every bad field with its path', () => {

@@ -43,7 +43,7 @@ export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): BackendNam
 }
 
 let current: BackendInfo | undefined;
-let pending: Promise<BackendInfo> | undefined;
+let selection: { wanted: BackendName | undefined; promise: Promise<BackendInfo> } | undefined;
 
 /** The backend chosen by the last successful {@link initBackend}, if any. */
 export function currentBackend(): BackendInfo | undefined {
@@ -139,21 +139,22 @@ export async function initBackend(preferred?: BackendName): Promise<BackendInfo>
     throw new Error(`unknown backend ${JSON.stringify(preferred)}; use ${BACKEND_NAMES.join(', ')}`);
   }
   const wanted = backendFromEnv() ?? preferred;
-  if (pending) {
-    await pending.catch(() => undefined);
+  if (selection) {
+    const prev = selection;
+    const info = await prev.promise.catch(() => undefined);
+    const satisfied = wanted === undefined || wanted === prev.wanted || wanted === info?.backend;
+    if (info && satisfied && tf.getBackend() === backendTfName(info.backend)) return info;
+    // Another call started a new selection while we waited: join it.
+    if (selection !== prev) return initBackend(preferred);
   }
-  if (current && (wanted === undefined || wanted === current.backend) && tf.getBackend() === backendTfName(current.backend)) {
-    return current;
-  }
-  pending = doInit(wanted);
-  try {
-    current = await pending;
+  const promise = doInit(wanted).then((info) => {
     // After any native package has loaded (and possibly registered the official gradients).
     ensureGradients();
-    return current;
-  } finally {
-    pending = undefined;
-  }
+    current = info;
+    return info;
+  });
+  selection = { wanted, promise };
+  return promise;
 }
 
 function backendTfName(name: BackendName): string {

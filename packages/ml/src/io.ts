@@ -1,6 +1,7 @@
 /**
  * Model persistence: `model.json` (format, architecture, weight manifest) + `weights.bin`
- * (little-endian float32, concatenated in manifest order).
+ * (little-endian float32, concatenated in manifest order). Names, layouts and fixed architectural
+ * choices of format 'anchorage-vit/1' are documented at the top of models/vit.ts.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';

@@ -30,4 +30,20 @@ describe('initBackend', () => {
   it('rejects an unknown preferred backend', async () => {
     await expect(initBackend('gpu' as never)).rejects.toThrow(/unknown backend/);
   });
+
+  it.skipIf(backendFromEnv() !== undefined)('switches when asked for another starting point, then stays', async () => {
+    const cpu = await initBackend('cpu');
+    expect(cpu.backend).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+    expect(await initBackend()).toBe(cpu);
+    expect(await initBackend('cpu')).toBe(cpu);
+    const wasm = await initBackend('wasm');
+    expect(wasm.backend).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    // 'tensorflow' is not installed: the chain falls through to wasm, and asking again does not retry.
+    const tfn = await initBackend('tensorflow');
+    expect(tfn.backend).toBe('wasm');
+    expect(tfn.detail).toMatch(/tensorflow: /);
+    expect(await initBackend('tensorflow')).toBe(tfn);
+  });
 });

@@ -139,6 +139,9 @@ describe('ViT', () => {
     const viaRange = tf.tidy(() => model.head(model.blocks(model.embed(x), 0, 2)));
     expect(Array.from(viaRange.dataSync())).toEqual(Array.from(full.dataSync()));
     expect(() => model.block(2, h2)).toThrow(/out of range/);
+    const feats = model.features(x);
+    expect(feats.shape).toEqual([3, 8]);
+    feats.dispose();
     tf.dispose([full, h0, h1, h2, logits, viaRange]);
   });
 

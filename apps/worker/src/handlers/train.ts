@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TrainSpec } from '@anchorage/contracts';
 import {
-  DEMO_TRAINING,
   createViT,
   evaluateClassifier,
   initBackend,
@@ -46,7 +45,7 @@ export const trainHandler: Handler<TrainSpec> = async ({ spec, signal, report, a
 
   const split = loadMnist({ seed: spec.data.seed, testFraction: spec.data.testFraction });
   const config = vitConfigOf(spec.model);
-  const model = createViT(config, { seed: spec.seed });
+  const model = createViT(config, { seed: spec.seed, init: spec.model.init });
   try {
     const params = model.countParams();
     const flops = model.flops();
@@ -64,7 +63,7 @@ export const trainHandler: Handler<TrainSpec> = async ({ spec, signal, report, a
       steps: spec.steps,
       learningRate: spec.learningRate,
       warmupSteps: spec.warmupSteps,
-      weightDecay: DEMO_TRAINING.weightDecay,
+      weightDecay: spec.weightDecay,
       schedule: 'cosine',
       seed: spec.seed,
       signal,
@@ -106,7 +105,7 @@ export const trainHandler: Handler<TrainSpec> = async ({ spec, signal, report, a
           resultField: 'modelId',
           name: spec.modelName ?? defaultModelName(spec.model.preset, runId),
           kind: 'anchor',
-          architecture: { family: 'vit', preset: spec.model.preset, ...config },
+          architecture: { family: 'vit', preset: spec.model.preset, init: spec.model.init, ...config },
           artifactUri: pathToFileURL(dir + '/').href,
           params,
           metrics: {

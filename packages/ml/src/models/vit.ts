@@ -7,6 +7,10 @@
  * Parameter naming follows timm (`blocks.3.attn.qkv.weight`), but linear weights are stored
  * input-major [in, out] (the transpose of PyTorch's `Linear.weight`), and the patch-embedding weight
  * is [P·P·C, D] with patch pixels ordered (row, column, channel).
+ *
+ * Fixed choices (what format 'anchorage-vit/1' means): LayerNorm eps 1e-6; attention scale 1/√d_head
+ * applied to q; MLP activation GELU in its tanh form (|Δ| < 5e-4 from exact GELU; erf is ~10× slower
+ * than sigmoid on wasm); the final LayerNorm and the head see only the CLS token.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { deriveSeed, mulberry32, truncatedNormal, uniform } from '../random.js';
@@ -330,7 +334,7 @@ export class ViT implements Classifier {
       const o = tf.reshape(tf.transpose(bmm(attn, vh), [0, 2, 1, 3]), [B * N, D]) as tf.Tensor2D;
       const h1 = tf.add(x, dense(o, p.projW, p.projB)) as tf.Tensor2D;
       const n2 = layerNorm(h1, p.norm2w, p.norm2b, VIT_LAYER_NORM_EPS);
-      const m = dense(gelu(dense(n2, p.fc1W, p.fc1B)), p.fc2W, p.fc2B);
+      const m = dense(gelu(dense(n2, p.fc1W, p.fc1B), 'tanh'), p.fc2W, p.fc2B);
       return tf.reshape(tf.add(h1, m), [B, N, D]) as tf.Tensor3D;
     });
   }
