@@ -1,6 +1,7 @@
 // The spine end to end: real API process (REST + gRPC coordinator), real worker process, real Redis,
 // and each database backend (embedded PGlite and Postgres).
 import * as grpc from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCoordinatorProto, type CoordinatorClient } from '@anchorage/proto';
 import { startPlatform, type Platform } from '../support/platform.js';
@@ -166,6 +167,19 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     expect(bad.status).toBe(400);
     expect(bad.body.issues[0].path).toBe('status');
     for (const id of ids) await platform.request('POST', `/v1/runs/${id}/cancel`);
+  });
+
+  it('serves grpc.health.v1 for the coordinator', async () => {
+    const Health = grpc.makeGenericClientConstructor(healthService, 'Health');
+    const client = new Health(platform.grpcAddress, grpc.credentials.createInsecure()) as any;
+    try {
+      const check = (service: string) =>
+        new Promise<any>((resolve, reject) => client.check({ service }, (e: Error | null, r: unknown) => (e ? reject(e) : resolve(r))));
+      expect(await check('anchorage.coordinator.v1.Coordinator')).toEqual({ status: 'SERVING' });
+      await expect(check('no.such.Service')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    } finally {
+      client.close();
+    }
   });
 
   it('lists the worker with its backend and heartbeat', async () => {
