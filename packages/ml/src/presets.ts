@@ -1,5 +1,5 @@
 /** MNIST-sized ViT anchors (ml-methods.md section 6: patch 7 → 16 tokens + CLS, depth 4). */
-import type { ViTConfig, ViTInit } from './models/vit.js';
+import type { ViTConfig } from './models/vit.js';
 
 export type ViTPresetName = 'vit-ti' | 'vit-s' | 'vit-b';
 
