@@ -12,6 +12,8 @@ const exitWhenDone = process.argv.includes('--exit');
 const stateDir = join(ROOT, '.anchorage', 'demo');
 const children = [];
 let stopping = false;
+/** The run the demo is waiting on; cancelled on Ctrl-C so it does not resume at the next start. */
+let activeRunId = null;
 
 const apiPort = await freePort(Number(process.env.ANCHORAGE_PORT ?? 8080));
 const grpcPort = await freePort(Number(process.env.ANCHORAGE_GRPC_PORT ?? 50051));
@@ -22,11 +24,19 @@ console.log(`API docs:      ${baseUrl}/docs   (OpenAPI: ${baseUrl}/openapi.json)
 process.on('SIGINT', () => void shutdown(130));
 process.on('SIGTERM', () => void shutdown(143));
 
+// Children run in their own process groups, so Ctrl-C reaches only this script, which then stops
+// them in order; if this script dies anyway, they go with it.
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
 try {
   await main();
 } catch (error) {
-  console.error(`\ndemo failed: ${error.message}`);
-  await shutdown(1);
+  if (!stopping) {
+    console.error(`\ndemo failed: ${error.message}`);
+    await shutdown(1);
+  }
 }
 
 async function main() {
@@ -87,6 +97,7 @@ async function api(method, path, body) {
 
 /** Polls a run until it ends, showing its progress and latest metrics. */
 async function follow(id) {
+  activeRunId = id;
   const tty = process.stdout.isTTY;
   let lastLine = '';
   let lastStatus = '';
@@ -112,6 +123,7 @@ async function follow(id) {
     lastStatus = run.status;
     if (['succeeded', 'failed', 'cancelled'].includes(run.status)) {
       if (tty) process.stdout.write('\n');
+      activeRunId = null;
       return run;
     }
     await sleep(1000);
@@ -134,7 +146,8 @@ async function ensureRedis() {
   const port = await freePort(6380);
   const dir = join(stateDir, 'redis');
   mkdirSync(dir, { recursive: true });
-  start('redis', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], process.env, which.stdout.trim());
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--logfile', 'redis.log', '--appendonly', 'yes', '--save', ''];
+  start('redis', args, process.env, which.stdout.trim());
   await waitFor(() => redisAnswers('127.0.0.1', port), 10_000, 'redis-server did not start');
   return `redis://127.0.0.1:${port}`;
 }
@@ -154,7 +167,7 @@ function redisAnswers(host, port) {
 }
 
 function start(name, args, env, command = process.execPath) {
-  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`\n${name} exited unexpectedly (${signal ?? code})`);
@@ -168,6 +181,8 @@ function start(name, args, env, command = process.execPath) {
 async function shutdown(code) {
   if (stopping) return;
   stopping = true;
+  if (code >= 128) console.log('\nStopping the worker, the API and Redis…');
+  if (activeRunId) await api('POST', `/v1/runs/${activeRunId}/cancel`).catch(() => undefined);
   // Workers first (they hand back what they run), then the API, then Redis.
   for (const child of [...children].reverse()) {
     if (child.exitCode !== null) continue;

@@ -169,6 +169,36 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     for (const id of ids) await platform.request('POST', `/v1/runs/${id}/cancel`);
   });
 
+  it('a job delivered again while its run is running opens a new attempt and fences off the old one', async () => {
+    const client = coordinatorClient(platform.grpcAddress);
+    try {
+      // A gpu run: no worker here consumes that queue, so only this test's fake worker touches it.
+      const submitted = await platform.request('POST', '/v1/runs', { kind: 'diagnostic', resources: { accelerator: 'gpu' }, spec: { action: 'noop' } });
+      const { workerId } = await unary<object, { workerId: string }>(client, 'Register', {
+        name: 'fake-gpu', host: 'test', backend: 'cpu', capacity: 1, resourceClasses: ['gpu'], version: '0.1.0',
+      });
+      const start = () => unary<object, any>(client, 'StartAttempt', { workerId, runId: submitted.body.id, jobId: submitted.body.id, backend: 'cpu' });
+      const first = await start();
+      expect(first).toMatchObject({ accepted: true, attemptNumber: 1, kind: 'diagnostic' });
+      expect(JSON.parse(first.specJson)).toEqual({ action: 'noop' });
+      const second = await start();
+      expect(second).toMatchObject({ accepted: true, attemptNumber: 2 });
+
+      await expect(unary(client, 'ReportResult', { fencingToken: first.fencingToken, outcome: 'succeeded', resultJson: '{"action":"noop","durationMs":1}' })).rejects.toMatchObject({
+        code: grpc.status.FAILED_PRECONDITION,
+      });
+      const done = await unary<object, any>(client, 'ReportResult', { fencingToken: second.fencingToken, outcome: 'succeeded', resultJson: '{"action":"noop","durationMs":1}' });
+      expect(done.runStatus).toBe('succeeded');
+      const run = (await platform.request('GET', `/v1/runs/${submitted.body.id}`)).body;
+      expect(run.status).toBe('succeeded');
+      expect(run.attempts.map((a: any) => a.status)).toEqual(['lost', 'succeeded']);
+      // A third delivery of a finished run is refused.
+      expect(await start()).toMatchObject({ accepted: false, reason: 'run is succeeded' });
+    } finally {
+      client.close();
+    }
+  });
+
   it('serves grpc.health.v1 for the coordinator', async () => {
     const Health = grpc.makeGenericClientConstructor(healthService, 'Health');
     const client = new Health(platform.grpcAddress, grpc.credentials.createInsecure()) as any;

@@ -132,12 +132,14 @@ export class RunsRepository {
         fencingToken: `ft_${number}_${randomBytes(16).toString('base64url')}`,
       },
     });
-    const moved = await this.transition(run.id, [run.status as RunStatus], 'running', {
-      startedAt: run.startedAt ?? now,
-      backend,
-      statusReason: `attempt ${number} started on worker ${workerId}`,
-    }, tx);
-    if (!moved) throw new Error(`run ${run.id} changed while its attempt was opening`);
+    const data = { backend, statusReason: `attempt ${number} started on worker ${workerId}` };
+    if (run.status === 'running') {
+      // The job came back while the run looked running (its worker died): the run stays running.
+      await tx.run.update({ where: { id: run.id }, data });
+    } else {
+      const moved = await this.transition(run.id, [run.status as RunStatus], 'running', { ...data, startedAt: run.startedAt ?? now }, tx);
+      if (!moved) throw new Error(`run ${run.id} changed while its attempt was opening`);
+    }
     return attempt;
   }
 
