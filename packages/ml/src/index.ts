@@ -9,3 +9,5 @@ export * from './presets.js';
 export * from './train.js';
 export * from './evaluate.js';
 export * from './io.js';
+export * from './stitching/index.js';
+export * from './metrics/index.js';

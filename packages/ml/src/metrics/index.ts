@@ -1,0 +1,2 @@
+// Evaluation metrics (being built).
+export {};

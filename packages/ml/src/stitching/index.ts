@@ -1,0 +1,2 @@
+// SN-Net v1/v2 stitching (being built).
+export {};
