@@ -3,20 +3,26 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { API_CONFIG, type ApiConfig } from './config.js';
+import { FamiliesController } from './controllers/families.controller.js';
 import { HealthController } from './controllers/health.controller.js';
 import { ModelsController } from './controllers/models.controller.js';
 import { RunsController } from './controllers/runs.controller.js';
+import { StitchesController } from './controllers/stitches.controller.js';
 import { WorkersController } from './controllers/workers.controller.js';
 import { CoordinatorGrpcController } from './grpc/coordinator.controller.js';
 import { databaseProvider, DatabaseLifecycle, prismaProvider } from './repositories/database.js';
+import { FamiliesRepository } from './repositories/families.repository.js';
 import { ModelsRepository } from './repositories/models.repository.js';
 import { QueueRepository, RUN_QUEUE_NAMES } from './repositories/queue.repository.js';
 import { RunsRepository } from './repositories/runs.repository.js';
+import { StitchesRepository } from './repositories/stitches.repository.js';
 import { WorkersRepository } from './repositories/workers.repository.js';
 import { CoordinatorService } from './services/coordinator.service.js';
+import { FamiliesService } from './services/families.service.js';
 import { ModelsService } from './services/models.service.js';
 import { ReconcileService } from './services/reconcile.service.js';
 import { RunsService } from './services/runs.service.js';
+import { StitchesService } from './services/stitches.service.js';
 import { WorkerConnections } from './services/worker-connections.js';
 import { WorkersService } from './services/workers.service.js';
 
@@ -41,7 +47,15 @@ export class AppModule {
         }),
         BullModule.registerQueue(...RUN_QUEUE_NAMES.map((name) => ({ name }))),
       ],
-      controllers: [RunsController, ModelsController, WorkersController, HealthController, CoordinatorGrpcController],
+      controllers: [
+        RunsController,
+        StitchesController,
+        FamiliesController,
+        ModelsController,
+        WorkersController,
+        HealthController,
+        CoordinatorGrpcController,
+      ],
       providers: [
         { provide: API_CONFIG, useValue: config },
         databaseProvider,
@@ -50,11 +64,15 @@ export class AppModule {
         RunsRepository,
         ModelsRepository,
         WorkersRepository,
+        FamiliesRepository,
+        StitchesRepository,
         QueueRepository,
         WorkerConnections,
         RunsService,
         ModelsService,
         WorkersService,
+        FamiliesService,
+        StitchesService,
         CoordinatorService,
         ReconcileService,
       ],

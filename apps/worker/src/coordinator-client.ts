@@ -12,6 +12,8 @@ import {
   type ReportMetricsResponse__Output,
   type ReportResultRequest,
   type ReportResultResponse__Output,
+  type SaveCheckpointRequest,
+  type SaveCheckpointResponse__Output,
   type StartAttemptRequest,
   type StartAttemptResponse__Output,
 } from '@anchorage/proto';
@@ -139,6 +141,10 @@ export class CoordinatorApi {
 
   reportResult(request: ReportResultRequest): Promise<ReportResultResponse__Output> {
     return this.unary(this.client.ReportResult, request);
+  }
+
+  saveCheckpoint(request: SaveCheckpointRequest): Promise<SaveCheckpointResponse__Output> {
+    return this.unary(this.client.SaveCheckpoint, request);
   }
 
   /**

@@ -27,7 +27,7 @@ import type { Handler, HandlerResult, ProducedModelSpec } from './handlers/types
 import { MetricsReporter } from './reporter.js';
 
 export interface ExecutorOptions {
-  api: Pick<CoordinatorApi, 'startAttempt' | 'reportMetrics' | 'reportResult'>;
+  api: Pick<CoordinatorApi, 'startAttempt' | 'reportMetrics' | 'reportResult' | 'saveCheckpoint'>;
   /** Worker id from Register (a function: it may change after a re-register). */
   workerId: () => string;
   backend: string;
@@ -178,6 +178,10 @@ export class AttemptExecutor {
       artifactsDir: this.options.artifactsDir,
       runId,
       attemptNumber: start.attemptNumber,
+      checkpoint: async (step, uri) => {
+        const saved = await this.options.api.saveCheckpoint({ fencingToken: start.fencingToken, step, uri });
+        if (saved.cancelRequested) controller.abort(new AttemptAbortedError('cancelled', 'the run was cancelled'));
+      },
     }))();
     // A handler that ignores the signal (the `hang` diagnostic, a stuck op) must not hold the
     // attempt forever: once aborted, give it abortGraceMs to stop, then report without it.
@@ -227,6 +231,7 @@ export class AttemptExecutor {
       outcome: 'succeeded',
       resultJson: JSON.stringify(outcome.value.result),
       models: (outcome.value.models ?? []).map(toProducedModel),
+      stitches: outcome.value.stitches ?? [],
     };
   }
 

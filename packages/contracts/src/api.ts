@@ -137,4 +137,56 @@ export const createRunRequestSchema = z
   .discriminatedUnion('kind', createRunRequestSchemas as unknown as [z.ZodObject, ...z.ZodObject[]])
   .meta({ id: 'CreateRunRequest' });
 
-export const REQUEST_SCHEMA_IDS = ['CreateRunRequest', ...createRunRequestSchemas.map((s) => s.meta()?.id as string)];
+export const REQUEST_SCHEMA_IDS = ['CreateRunRequest', 'CreateFamilyRequest', ...createRunRequestSchemas.map((s) => s.meta()?.id as string)];
+
+// ---- families and stitches ---------------------------------------------------------------------
+
+export const familySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    status: z.enum(['training', 'ready', 'failed']),
+    members: z.array(
+      z.object({
+        preset: z.string(),
+        runId: z.string().nullable(),
+        runStatus: z.string().nullable(),
+        modelId: z.string().nullable().describe('The trained anchor, once its run succeeded'),
+      }),
+    ),
+    createdAt: timestamp.nullable(),
+  })
+  .meta({ id: 'Family' });
+
+export const familyListSchema = z.object({ families: z.array(familySchema) }).meta({ id: 'FamilyList' });
+
+export const stitchSchema = z
+  .object({
+    stitchId: z.number().int(),
+    label: z.string(),
+    kind: z.enum(['anchor', 'stitch']),
+    configuration: z.unknown(),
+    flops: z.number().describe('Multiply-adds per image (fvcore convention)'),
+    params: z.number().int(),
+    accuracy: z.number().describe('Top-1 on the test split, as a fraction'),
+    top5: z.number().nullable(),
+    loss: z.number().nullable(),
+    latencyMs: z.number().nullable().describe('Median latency at the measured batch size'),
+    latency: z.unknown(),
+    onFrontier: z.boolean(),
+  })
+  .meta({ id: 'Stitch' });
+
+export const stitchListSchema = z.object({ runId: z.string(), stitches: z.array(stitchSchema) }).meta({ id: 'StitchList' });
+
+export const frontierSchema = z
+  .object({
+    runId: z.string(),
+    cost: z.enum(['flops', 'latencyMs']).describe('The cost axis of the frontier'),
+    frontier: z.array(stitchSchema),
+    best: stitchSchema.nullable().describe('The most accurate frontier stitch within the budget (or overall)'),
+  })
+  .meta({ id: 'Frontier' });
+
+export type FamilyView = z.output<typeof familySchema>;
+export type StitchView = z.output<typeof stitchSchema>;

@@ -77,6 +77,17 @@ export const trainResultSchema = z.object({
 
 // ---- evaluate ----------------------------------------------------------------------------------
 
+export const EVALUATION_METRICS = ['top1', 'top5', 'loss', 'ece', 'knn', 'linear-probe', 'vci', 'flops', 'params', 'latency'] as const;
+export type EvaluationMetric = (typeof EVALUATION_METRICS)[number];
+
+export const latencySpecSchema = z
+  .object({
+    batchSize: z.number().int().min(1).max(1024).default(64),
+    warmup: z.number().int().min(0).max(1000).default(10),
+    runs: z.number().int().min(1).max(10_000).default(50),
+  })
+  .strict();
+
 export const evaluateSpecSchema = z
   .object({
     modelId: id('modelId'),
@@ -90,15 +101,32 @@ export const evaluateSpecSchema = z
       })
       .strict()
       .optional(),
+    metrics: z.array(z.enum(EVALUATION_METRICS)).min(1).default(['top1', 'top5', 'loss', 'flops', 'params']),
     batchSize: z.number().int().min(1).max(4096).default(256),
+    knn: z
+      .object({ k: z.number().int().min(1).max(1000).default(20), temperature: z.number().gt(0).default(0.07) })
+      .strict()
+      .default({ k: 20, temperature: 0.07 }),
+    linearProbe: z
+      .object({
+        steps: z.number().int().min(1).max(100_000).default(300),
+        learningRate: z.number().gt(0).default(0.01),
+        weightDecay: z.number().min(0).default(0.01),
+      })
+      .strict()
+      .default({ steps: 300, learningRate: 0.01, weightDecay: 0.01 }),
+    latency: latencySpecSchema.default({ batchSize: 64, warmup: 10, runs: 50 }),
   })
   .strict();
 
 export const evaluateResultSchema = z.object({
   modelId: z.string(),
+  /** Top-1 accuracy on the test split, as a fraction (always computed). */
   accuracy: z.number(),
   loss: z.number(),
   count: z.number().int(),
+  /** Exactly the metrics the spec asked for. */
+  metrics: z.record(z.string(), z.unknown()),
   durationMs: z.number(),
 });
 
@@ -120,17 +148,84 @@ export const diagnosticSpecSchema = z.discriminatedUnion('action', [
 
 export const diagnosticResultSchema = z.object({ action: z.string(), durationMs: z.number() });
 
-// ---- stitch and finetune (their issues build them; the schemas fix the public shape now) -------
+// ---- stitch (SN-Net v1 / v2) ---------------------------------------------------------------------
 
 export const stitchSpecSchema = z
   .object({
-    anchors: z.array(id('anchor model id')).min(2).max(4),
+    /** Anchor model ids, smallest first; or give `familyId` and the family's anchors are used. */
+    anchors: z.array(id('anchor model id')).min(2).max(4).optional(),
+    familyId: id('familyId').optional(),
     method: z.enum(['snnet-v1', 'snnet-v2']).default('snnet-v1'),
-    steps: z.number().int().min(1).default(1000),
-    batchSize: z.number().int().min(1).default(64),
-    learningRate: z.number().gt(0).default(1e-4),
+    /** v1 paired sliding window (ml-methods.md 1.3). */
+    window: z
+      .object({ size: z.number().int().min(1).max(8).default(2), stride: z.number().int().min(1).max(8).default(1) })
+      .strict()
+      .default({ size: 2, stride: 1 }),
+    /** v1: stitch adjacent anchors only (Ti→S, S→B); false adds Ti→B and three-anchor paths. */
+    nearest: z.boolean().default(true),
+    /** v2 low-rank stitching layers (rank of the LoRA update on the least-squares init). */
+    loraRank: z.number().int().min(1).max(1024).optional(),
+    /** How a configuration is drawn each step: uniformly, or v2's FLOPs-grouped sampling. */
+    sampling: z.enum(['uniform', 'ros']).default('uniform'),
+    /** ROS group gap in multiply-adds (default: chosen from the anchors' FLOPs). */
+    flopsGap: z.number().gt(0).optional(),
+    /** Train the anchors too (SN-Net's default); false trains only the stitching layers. */
+    trainAnchors: z.boolean().default(true),
+    /** Hard distillation from the largest anchor with this weight (0.5 in SN-Net v1); off when absent. */
+    distillAlpha: z.number().min(0).max(1).optional(),
+    steps: z.number().int().min(1).max(1_000_000).default(300),
+    batchSize: z.number().int().min(1).max(4096).default(64),
+    /** About 10× below training from scratch (the SN-Net README's rule). */
+    learningRate: z.number().gt(0).max(1).default(5e-4),
+    weightDecay: z.number().min(0).max(1).default(0.05),
+    warmupSteps: z.number().int().min(0).optional(),
+    /** Images in the batch that initialises stitching layers by least squares. */
+    initBatch: z.number().int().min(2).max(10_000).default(100),
+    checkpointEvery: z.number().int().min(1).default(100),
+    metricsEvery: z.number().int().min(1).default(10),
+    seed: z.number().int().min(0).default(0),
+    /** Defaults to the split the first anchor was trained on. */
+    data: z
+      .object({ dataset: z.literal('mnist').optional(), testFraction: z.number().gt(0).lt(1).optional(), seed: z.number().int().min(0).optional() })
+      .strict()
+      .optional(),
+    evaluation: z
+      .object({ batchSize: z.number().int().min(1).max(4096).default(256), latency: latencySpecSchema.or(z.literal(false)).default({ batchSize: 64, warmup: 10, runs: 50 }) })
+      .strict()
+      .default({ batchSize: 256, latency: { batchSize: 64, warmup: 10, runs: 50 } }),
   })
-  .strict();
+  .strict()
+  .refine((s) => (s.anchors === undefined) !== (s.familyId === undefined), {
+    message: 'give either anchors or familyId',
+    path: ['anchors'],
+  })
+  .refine((s) => s.method !== 'snnet-v2' || s.anchors === undefined || s.anchors.length === 2, {
+    message: 'snnet-v2 stitches exactly two anchors',
+    path: ['anchors'],
+  })
+  .refine((s) => s.warmupSteps === undefined || s.warmupSteps === 0 || s.warmupSteps < s.steps, {
+    message: 'must be smaller than steps',
+    path: ['warmupSteps'],
+  })
+  .transform((s) => ({ ...s, warmupSteps: s.warmupSteps ?? Math.min(50, Math.floor(s.steps / 10)) }));
+
+export const stitchResultSchema = z.object({
+  method: z.string(),
+  anchors: z.array(z.string()),
+  /** Directory of the trained SN-Net in the artifact store. */
+  artifactUri: z.string(),
+  /** The data split used (the anchors'), so exported stitches evaluate on the same test split. */
+  data: z.object({ dataset: z.string(), testFraction: z.number(), seed: z.number().int() }),
+  configurations: z.number().int(),
+  frontier: z.array(z.number().int()),
+  /** Spearman rank correlation of FLOPs and accuracy across the stitches (anchors excluded). */
+  spearman: z.number().nullable(),
+  best: z.object({ stitchId: z.number().int(), label: z.string(), accuracy: z.number(), flops: z.number() }),
+  trainSteps: z.number().int(),
+  durationMs: z.number(),
+});
+
+// ---- finetune (its issue builds it; the schema fixes the public shape now) --------------------
 
 export const finetuneSpecSchema = z
   .object({
@@ -187,11 +282,11 @@ export const JOB_CATALOG: Record<JobKind, JobKindEntry> = {
   },
   stitch: {
     kind: 'stitch',
-    description: 'Stitch anchors into one SN-Net and evaluate every stitch.',
+    description: 'Stitch anchors into one SN-Net (v1 or v2), train it, and evaluate every stitch.',
     spec: stitchSpecSchema,
-    result: z.object({}).passthrough(),
+    result: stitchResultSchema,
     defaultAccelerator: 'any',
-    supported: false,
+    supported: true,
     long: true,
   },
   finetune: {
@@ -209,5 +304,8 @@ export type TrainSpec = z.output<typeof trainSpecSchema>;
 export type TrainResult = z.output<typeof trainResultSchema>;
 export type EvaluateSpec = z.output<typeof evaluateSpecSchema>;
 export type EvaluateResult = z.output<typeof evaluateResultSchema>;
+export type StitchSpec = z.output<typeof stitchSpecSchema>;
+export type StitchResultSummary = z.output<typeof stitchResultSchema>;
+export type LatencySpec = z.output<typeof latencySpecSchema>;
 export type DiagnosticSpec = z.output<typeof diagnosticSpecSchema>;
 export type DiagnosticResult = z.output<typeof diagnosticResultSchema>;

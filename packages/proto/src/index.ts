@@ -50,6 +50,9 @@ export type * from './generated/anchorage/coordinator/v1/ReportMetricsRequest.js
 export type * from './generated/anchorage/coordinator/v1/ReportMetricsResponse.js';
 export type * from './generated/anchorage/coordinator/v1/ReportResultRequest.js';
 export type * from './generated/anchorage/coordinator/v1/ReportResultResponse.js';
+export type * from './generated/anchorage/coordinator/v1/SaveCheckpointRequest.js';
+export type * from './generated/anchorage/coordinator/v1/SaveCheckpointResponse.js';
 export type * from './generated/anchorage/coordinator/v1/StartAttemptRequest.js';
+export type * from './generated/anchorage/coordinator/v1/StitchEvaluation.js';
 export type * from './generated/anchorage/coordinator/v1/StartAttemptResponse.js';
 export type * from './generated/anchorage/coordinator/v1/WorkerMessage.js';

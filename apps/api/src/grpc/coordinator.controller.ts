@@ -88,6 +88,11 @@ export class CoordinatorGrpcController {
     return call(this.logger, () => this.coordinator.reportMetrics(request));
   }
 
+  @GrpcMethod(SERVICE, 'SaveCheckpoint')
+  saveCheckpoint(request: P.SaveCheckpointRequest__Output): Promise<P.SaveCheckpointResponse> {
+    return call(this.logger, () => this.coordinator.saveCheckpoint(request));
+  }
+
   @GrpcMethod(SERVICE, 'ReportResult')
   reportResult(request: P.ReportResultRequest__Output): Promise<P.ReportResultResponse> {
     return call(this.logger, () => this.coordinator.reportResult(request));

@@ -14,6 +14,7 @@ export interface NewModel {
   params: number;
   metrics?: Prisma.InputJsonValue;
   lineage?: Prisma.InputJsonValue;
+  familyId?: string | null;
 }
 
 @Injectable()
@@ -30,6 +31,11 @@ export class ModelsRepository {
 
   findByIds(ids: string[]): Promise<ModelRow[]> {
     return this.prisma.model.findMany({ where: { id: { in: ids } } });
+  }
+
+  /** The model exported from a stitch run's configuration, if it was exported before. */
+  findExportedStitch(runId: string, stitchId: number): Promise<ModelRow | null> {
+    return this.prisma.model.findFirst({ where: { runId, kind: 'stitched', architecture: { path: ['stitchId'], equals: stitchId } } });
   }
 
   list(filter: { kind?: string; cursor?: string; limit: number }): Promise<ModelRow[]> {

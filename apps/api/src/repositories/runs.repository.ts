@@ -20,6 +20,7 @@ export interface NewRun {
   spec: Prisma.InputJsonValue;
   maxAttempts: number;
   idempotencyKey?: string;
+  familyId?: string;
 }
 
 export interface RunFilter {
@@ -47,8 +48,8 @@ export interface LogInput {
 export class RunsRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
-  create(run: NewRun): Promise<RunRow> {
-    return this.prisma.run.create({ data: { id: newId('run'), status: 'queued', ...run } });
+  create(run: NewRun, tx: Tx = this.prisma): Promise<RunRow> {
+    return tx.run.create({ data: { id: newId('run'), status: 'queued', ...run } });
   }
 
   findById(id: string): Promise<RunWithAttempts | null> {
@@ -173,6 +174,10 @@ export class RunsRepository {
   async addLogs(runId: string, attemptNumber: number, lines: LogInput[]): Promise<void> {
     if (lines.length === 0) return;
     await this.prisma.logLine.createMany({ data: lines.map((l) => ({ runId, attemptNumber, ...l })) });
+  }
+
+  addCheckpoint(runId: string, attemptNumber: number, step: number, uri: string) {
+    return this.prisma.checkpoint.create({ data: { id: newId('ckpt'), runId, attemptNumber, step, uri } });
   }
 
   async setProgress(runId: string, progress: number): Promise<void> {

@@ -2,7 +2,7 @@
 // progress and results. It is the single writer of everything workers report.
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Prisma } from '@anchorage/db';
-import { JOB_CATALOG, type JobKind, type RunStatus } from '@anchorage/contracts';
+import { JOB_CATALOG, paretoFrontier, type JobKind, type RunStatus } from '@anchorage/contracts';
 import type {
   Heartbeat__Output,
   RegisterRequest__Output,
@@ -11,13 +11,17 @@ import type {
   ReportMetricsResponse,
   ReportResultRequest__Output,
   ReportResultResponse,
+  SaveCheckpointRequest__Output,
+  SaveCheckpointResponse,
   StartAttemptRequest__Output,
   StartAttemptResponse,
 } from '@anchorage/proto';
 import { API_CONFIG, API_VERSION, type ApiConfig } from '../config.js';
+import { FamiliesRepository } from '../repositories/families.repository.js';
 import { ModelsRepository } from '../repositories/models.repository.js';
 import { QueueRepository } from '../repositories/queue.repository.js';
 import { RunsRepository, type AttemptWithRun } from '../repositories/runs.repository.js';
+import { StitchesRepository, type NewStitch } from '../repositories/stitches.repository.js';
 import { WorkersRepository } from '../repositories/workers.repository.js';
 import { InvalidRequestError, NotFoundError, StaleTokenError } from './errors.js';
 
@@ -39,6 +43,8 @@ export class CoordinatorService {
     private readonly models: ModelsRepository,
     private readonly workers: WorkersRepository,
     private readonly queue: QueueRepository,
+    private readonly families: FamiliesRepository,
+    private readonly stitches: StitchesRepository,
   ) {}
 
   async register(request: RegisterRequest__Output): Promise<RegisterResponse> {
@@ -130,6 +136,13 @@ export class CoordinatorService {
     return { acceptedPoints: accepted, cancelRequested: attempt.run.cancelRequestedAt !== null };
   }
 
+  async saveCheckpoint(request: SaveCheckpointRequest__Output): Promise<SaveCheckpointResponse> {
+    const attempt = await this.currentAttempt(request.fencingToken);
+    if (!request.uri) throw new InvalidRequestError('uri is required');
+    const checkpoint = await this.runs.addCheckpoint(attempt.runId, attempt.number, request.step, request.uri);
+    return { checkpointId: checkpoint.id, cancelRequested: attempt.run.cancelRequestedAt !== null };
+  }
+
   async reportResult(request: ReportResultRequest__Output): Promise<ReportResultResponse> {
     if (!OUTCOMES.includes(request.outcome as Outcome)) {
       throw new InvalidRequestError(`outcome must be one of ${OUTCOMES.join(', ')}`);
@@ -184,6 +197,7 @@ export class CoordinatorService {
               params: Number(produced.params),
               metrics: parseJson(produced.metricsJson),
               lineage: parseJson(produced.lineageJson),
+              familyId: run.familyId,
             },
             tx,
           );
@@ -193,6 +207,7 @@ export class CoordinatorService {
       }
 
       if (outcome === 'succeeded') {
+        await this.stitches.createMany(tx, run.id, stitchRows(request));
         await this.runs.endAttempt(tx, attempt.id, 'succeeded', 'succeeded');
         await this.runs.transition(run.id, ['running'], 'succeeded', {
           result: result as Prisma.InputJsonValue,
@@ -200,11 +215,13 @@ export class CoordinatorService {
           progress: 1,
           statusReason: `attempt ${attempt.number} succeeded`,
         }, tx);
+        if (run.familyId) await this.families.refreshStatus(tx, run.familyId);
         return { runStatus: 'succeeded' as RunStatus, modelIds, retry: false, run };
       }
       if (outcome === 'cancelled') {
         await this.runs.endAttempt(tx, attempt.id, 'cancelled', 'cancelled by user');
         await this.runs.transition(run.id, ['running'], 'cancelled', { endedAt: now, statusReason: 'cancelled by user' }, tx);
+        if (run.familyId) await this.families.refreshStatus(tx, run.familyId);
         return { runStatus: 'cancelled' as RunStatus, modelIds: [], retry: false, run };
       }
       await this.runs.endAttempt(tx, attempt.id, 'failed', retryable ? 'infrastructure failure' : 'failed', errorMessage);
@@ -215,6 +232,7 @@ export class CoordinatorService {
         ...(retry ? {} : { endedAt: now }),
         statusReason: retry ? `attempt ${attempt.number} failed; retrying` : `attempt ${attempt.number} failed`,
       }, tx);
+      if (!retry && run.familyId) await this.families.refreshStatus(tx, run.familyId);
       return { runStatus: to, modelIds: [], retry, run, attemptNumber: attempt.number };
     });
 
@@ -246,6 +264,26 @@ export class CoordinatorService {
       ),
     };
   }
+}
+
+/** A stitch run's evaluations as rows, with the FLOPs Pareto frontier marked. */
+function stitchRows(request: ReportResultRequest__Output): NewStitch[] {
+  const points = request.stitches.map((s) => ({ id: s.stitchId, accuracy: s.accuracy, flops: s.flops }));
+  const onFrontier = new Set(paretoFrontier(points).map((p) => p.id));
+  return request.stitches.map((s) => ({
+    stitchId: s.stitchId,
+    label: s.label,
+    kind: s.kind,
+    configuration: parseJson(s.configurationJson) ?? {},
+    flops: s.flops,
+    params: Number(s.params),
+    accuracy: s.accuracy,
+    top5: s.top5,
+    loss: s.loss,
+    latencyMs: s.latencyMs >= 0 ? s.latencyMs : null,
+    latency: parseJson(s.latencyJson),
+    onFrontier: onFrontier.has(s.stitchId),
+  }));
 }
 
 function toDate(ms: string | number): Date {

@@ -10,6 +10,7 @@ import { RunsRepository, type RunFilter } from '../repositories/runs.repository.
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.js';
 import { page } from './paging.js';
 import { runSummaryView, runView } from './views.js';
+import { FamiliesService } from './families.service.js';
 import { WorkerConnections } from './worker-connections.js';
 
 @Injectable()
@@ -22,6 +23,7 @@ export class RunsService {
     private readonly models: ModelsRepository,
     private readonly queue: QueueRepository,
     private readonly connections: WorkerConnections,
+    private readonly families: FamiliesService,
   ) {}
 
   async submit(body: unknown, idempotencyKey?: string): Promise<{ run: RunView; replayed: boolean }> {
@@ -42,7 +44,7 @@ export class RunsService {
         { path: 'kind', message: 'diagnostic runs are disabled on this server (set ANCHORAGE_DIAGNOSTICS=1)' },
       ]);
     }
-    await this.checkReferences(request.kind, request.spec);
+    const spec = await this.resolveReferences(request.kind, request.spec);
 
     let created;
     try {
@@ -52,7 +54,7 @@ export class RunsService {
         priority: request.priority,
         resourceClass: request.accelerator,
         resources: { accelerator: request.accelerator },
-        spec: request.spec as Prisma.InputJsonValue,
+        spec: spec as Prisma.InputJsonValue,
         maxAttempts: request.maxAttempts,
         idempotencyKey,
       });
@@ -134,13 +136,25 @@ export class RunsService {
     return { runId: id, metrics: [...series].map(([metric, values]) => ({ name: metric, points: values })) };
   }
 
-  /** Referenced models must exist at submit time, so a typo is a 400, not a failed run. */
-  private async checkReferences(kind: string, spec: Record<string, unknown>): Promise<void> {
+  /**
+   * Referenced models must exist at submit time, so a typo is a 400, not a failed run. A stitch
+   * over a family is stored with the family's anchors filled in.
+   */
+  private async resolveReferences(kind: string, spec: Record<string, unknown>): Promise<Record<string, unknown>> {
     if (kind === 'evaluate' || kind === 'finetune') {
       const modelId = spec.modelId as string;
       if (!(await this.models.findById(modelId))) {
         throw new InvalidRequestError(`invalid ${kind} spec`, [{ path: 'spec.modelId', message: `model not found: ${modelId}` }]);
       }
     }
+    if (kind === 'stitch') {
+      const anchors = spec.familyId ? await this.families.anchorsOf(spec.familyId as string) : (spec.anchors as string[]);
+      const found = new Set((await this.models.findByIds(anchors)).map((m) => m.id));
+      const issues = anchors.flatMap((id, i) => (found.has(id) ? [] : [{ path: `spec.anchors.${i}`, message: `model not found: ${id}` }]));
+      if (spec.method === 'snnet-v2' && anchors.length !== 2) issues.push({ path: 'spec.anchors', message: 'snnet-v2 stitches exactly two anchors' });
+      if (issues.length) throw new InvalidRequestError('invalid stitch spec', issues);
+      return { ...spec, anchors };
+    }
+    return spec;
   }
 }

@@ -1,5 +1,7 @@
 // Row → public JSON, typed by the response schemas the OpenAPI document is generated from.
-import type { ModelView, RunSummaryView, RunView, WorkerView } from '@anchorage/contracts';
+import type { FamilyView, ModelView, RunSummaryView, RunView, StitchView, WorkerView } from '@anchorage/contracts';
+import type { FamilyWithMembers } from '../repositories/families.repository.js';
+import type { StitchRow } from '../repositories/stitches.repository.js';
 import type { ModelRow } from '../repositories/models.repository.js';
 import type { RunRow, RunWithAttempts } from '../repositories/runs.repository.js';
 import type { WorkerRow } from '../repositories/workers.repository.js';
@@ -76,5 +78,36 @@ export function workerView(worker: WorkerRow, now: Date, connected: boolean): Wo
     registeredAt: iso(worker.registeredAt),
     lastHeartbeatAt: iso(worker.lastHeartbeatAt),
     heartbeatAgeMs: now.getTime() - worker.lastHeartbeatAt.getTime(),
+  };
+}
+
+export function familyView(family: FamilyWithMembers): FamilyView {
+  return {
+    id: family.id,
+    name: family.name,
+    status: family.status as FamilyView['status'],
+    members: (family.members as string[]).map((preset) => {
+      const run = family.runs.find((r) => (r.spec as { model?: { preset?: string } }).model?.preset === preset) ?? null;
+      const model = run ? (family.models.find((m) => m.runId === run.id) ?? null) : null;
+      return { preset, runId: run?.id ?? null, runStatus: run?.status ?? null, modelId: model?.id ?? null };
+    }),
+    createdAt: iso(family.createdAt),
+  };
+}
+
+export function stitchView(row: StitchRow): StitchView {
+  return {
+    stitchId: row.stitchId,
+    label: row.label,
+    kind: row.kind as StitchView['kind'],
+    configuration: row.configuration,
+    flops: row.flops,
+    params: row.params,
+    accuracy: row.accuracy,
+    top5: row.top5,
+    loss: row.loss,
+    latencyMs: row.latencyMs,
+    latency: row.latency,
+    onFrontier: row.onFrontier,
   };
 }

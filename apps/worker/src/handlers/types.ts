@@ -1,5 +1,6 @@
 // The contract between the runner and a job kind's handler. Handlers are thin: they call
 // packages/ml and report through `report`; the runner owns gRPC, fencing and outcomes.
+import type { StitchEvaluation } from '@anchorage/proto';
 import type { ProgressReport } from '../reporter.js';
 
 export interface HandlerContext<Spec = Record<string, unknown>> {
@@ -15,6 +16,8 @@ export interface HandlerContext<Spec = Record<string, unknown>> {
   runId: string;
   /** 1 for the first attempt of the run. */
   attemptNumber: number;
+  /** Records a checkpoint written to the artifact store (SaveCheckpoint); resolves once stored. */
+  checkpoint(step: number, uri: string): Promise<void>;
 }
 
 /** A model the attempt wrote; becomes a ProducedModel in ReportResult. */
@@ -34,6 +37,8 @@ export interface ProducedModelSpec {
 export interface HandlerResult {
   result: Record<string, unknown>;
   models?: ProducedModelSpec[];
+  /** Stitch runs: every evaluated configuration (the coordinator stores them and marks the frontier). */
+  stitches?: StitchEvaluation[];
 }
 
 export type Handler<Spec = Record<string, unknown>> = (ctx: HandlerContext<Spec>) => Promise<HandlerResult>;

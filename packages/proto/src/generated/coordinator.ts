@@ -21,8 +21,11 @@ import type { ReportMetricsRequest as _anchorage_coordinator_v1_ReportMetricsReq
 import type { ReportMetricsResponse as _anchorage_coordinator_v1_ReportMetricsResponse, ReportMetricsResponse__Output as _anchorage_coordinator_v1_ReportMetricsResponse__Output } from './anchorage/coordinator/v1/ReportMetricsResponse.js';
 import type { ReportResultRequest as _anchorage_coordinator_v1_ReportResultRequest, ReportResultRequest__Output as _anchorage_coordinator_v1_ReportResultRequest__Output } from './anchorage/coordinator/v1/ReportResultRequest.js';
 import type { ReportResultResponse as _anchorage_coordinator_v1_ReportResultResponse, ReportResultResponse__Output as _anchorage_coordinator_v1_ReportResultResponse__Output } from './anchorage/coordinator/v1/ReportResultResponse.js';
+import type { SaveCheckpointRequest as _anchorage_coordinator_v1_SaveCheckpointRequest, SaveCheckpointRequest__Output as _anchorage_coordinator_v1_SaveCheckpointRequest__Output } from './anchorage/coordinator/v1/SaveCheckpointRequest.js';
+import type { SaveCheckpointResponse as _anchorage_coordinator_v1_SaveCheckpointResponse, SaveCheckpointResponse__Output as _anchorage_coordinator_v1_SaveCheckpointResponse__Output } from './anchorage/coordinator/v1/SaveCheckpointResponse.js';
 import type { StartAttemptRequest as _anchorage_coordinator_v1_StartAttemptRequest, StartAttemptRequest__Output as _anchorage_coordinator_v1_StartAttemptRequest__Output } from './anchorage/coordinator/v1/StartAttemptRequest.js';
 import type { StartAttemptResponse as _anchorage_coordinator_v1_StartAttemptResponse, StartAttemptResponse__Output as _anchorage_coordinator_v1_StartAttemptResponse__Output } from './anchorage/coordinator/v1/StartAttemptResponse.js';
+import type { StitchEvaluation as _anchorage_coordinator_v1_StitchEvaluation, StitchEvaluation__Output as _anchorage_coordinator_v1_StitchEvaluation__Output } from './anchorage/coordinator/v1/StitchEvaluation.js';
 import type { WorkerMessage as _anchorage_coordinator_v1_WorkerMessage, WorkerMessage__Output as _anchorage_coordinator_v1_WorkerMessage__Output } from './anchorage/coordinator/v1/WorkerMessage.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -53,8 +56,11 @@ export interface ProtoGrpcType {
         ReportMetricsResponse: MessageTypeDefinition<_anchorage_coordinator_v1_ReportMetricsResponse, _anchorage_coordinator_v1_ReportMetricsResponse__Output>
         ReportResultRequest: MessageTypeDefinition<_anchorage_coordinator_v1_ReportResultRequest, _anchorage_coordinator_v1_ReportResultRequest__Output>
         ReportResultResponse: MessageTypeDefinition<_anchorage_coordinator_v1_ReportResultResponse, _anchorage_coordinator_v1_ReportResultResponse__Output>
+        SaveCheckpointRequest: MessageTypeDefinition<_anchorage_coordinator_v1_SaveCheckpointRequest, _anchorage_coordinator_v1_SaveCheckpointRequest__Output>
+        SaveCheckpointResponse: MessageTypeDefinition<_anchorage_coordinator_v1_SaveCheckpointResponse, _anchorage_coordinator_v1_SaveCheckpointResponse__Output>
         StartAttemptRequest: MessageTypeDefinition<_anchorage_coordinator_v1_StartAttemptRequest, _anchorage_coordinator_v1_StartAttemptRequest__Output>
         StartAttemptResponse: MessageTypeDefinition<_anchorage_coordinator_v1_StartAttemptResponse, _anchorage_coordinator_v1_StartAttemptResponse__Output>
+        StitchEvaluation: MessageTypeDefinition<_anchorage_coordinator_v1_StitchEvaluation, _anchorage_coordinator_v1_StitchEvaluation__Output>
         WorkerMessage: MessageTypeDefinition<_anchorage_coordinator_v1_WorkerMessage, _anchorage_coordinator_v1_WorkerMessage__Output>
       }
     }

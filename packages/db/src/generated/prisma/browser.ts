@@ -48,6 +48,17 @@ export type Checkpoint = Prisma.CheckpointModel
  */
 export type Model = Prisma.ModelModel
 /**
+ * Model Family
+ * A family of anchors trained together (one train run per member, smallest first);
+ * status is training | ready | failed.
+ */
+export type Family = Prisma.FamilyModel
+/**
+ * Model StitchResult
+ * One evaluated configuration of a stitch run (anchors included), with its place on the frontier.
+ */
+export type StitchResult = Prisma.StitchResultModel
+/**
  * Model Worker
  * A worker process known to the coordinator; status is online | busy | draining | dead | offline.
  */

@@ -403,6 +403,8 @@ export const ModelName = {
   LogLine: 'LogLine',
   Checkpoint: 'Checkpoint',
   Model: 'Model',
+  Family: 'Family',
+  StitchResult: 'StitchResult',
   Worker: 'Worker'
 } as const
 
@@ -419,7 +421,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "run" | "attempt" | "metricPoint" | "logLine" | "checkpoint" | "model" | "worker"
+    modelProps: "run" | "attempt" | "metricPoint" | "logLine" | "checkpoint" | "model" | "family" | "stitchResult" | "worker"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -867,6 +869,154 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    Family: {
+      payload: Prisma.$FamilyPayload<ExtArgs>
+      fields: Prisma.FamilyFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.FamilyFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FamilyPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.FamilyFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FamilyPayload>
+        }
+        findFirst: {
+          args: Prisma.FamilyFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FamilyPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.FamilyFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FamilyPayload>
+        }
+        findMany: {
+          args: Prisma.FamilyFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FamilyPayload>[]
+        }
+        create: {
+          args: Prisma.FamilyCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FamilyPayload>
+        }
+        createMany: {
+          args: Prisma.FamilyCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.FamilyCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FamilyPayload>[]
+        }
+        delete: {
+          args: Prisma.FamilyDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FamilyPayload>
+        }
+        update: {
+          args: Prisma.FamilyUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FamilyPayload>
+        }
+        deleteMany: {
+          args: Prisma.FamilyDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.FamilyUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.FamilyUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FamilyPayload>[]
+        }
+        upsert: {
+          args: Prisma.FamilyUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FamilyPayload>
+        }
+        aggregate: {
+          args: Prisma.FamilyAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateFamily>
+        }
+        groupBy: {
+          args: Prisma.FamilyGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.FamilyGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.FamilyCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.FamilyCountAggregateOutputType> | number
+        }
+      }
+    }
+    StitchResult: {
+      payload: Prisma.$StitchResultPayload<ExtArgs>
+      fields: Prisma.StitchResultFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.StitchResultFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StitchResultPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.StitchResultFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StitchResultPayload>
+        }
+        findFirst: {
+          args: Prisma.StitchResultFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StitchResultPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.StitchResultFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StitchResultPayload>
+        }
+        findMany: {
+          args: Prisma.StitchResultFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StitchResultPayload>[]
+        }
+        create: {
+          args: Prisma.StitchResultCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StitchResultPayload>
+        }
+        createMany: {
+          args: Prisma.StitchResultCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.StitchResultCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StitchResultPayload>[]
+        }
+        delete: {
+          args: Prisma.StitchResultDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StitchResultPayload>
+        }
+        update: {
+          args: Prisma.StitchResultUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StitchResultPayload>
+        }
+        deleteMany: {
+          args: Prisma.StitchResultDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.StitchResultUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.StitchResultUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StitchResultPayload>[]
+        }
+        upsert: {
+          args: Prisma.StitchResultUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StitchResultPayload>
+        }
+        aggregate: {
+          args: Prisma.StitchResultAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateStitchResult>
+        }
+        groupBy: {
+          args: Prisma.StitchResultGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.StitchResultGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.StitchResultCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.StitchResultCountAggregateOutputType> | number
+        }
+      }
+    }
     Worker: {
       payload: Prisma.$WorkerPayload<ExtArgs>
       fields: Prisma.WorkerFieldRefs
@@ -1000,7 +1150,8 @@ export const RunScalarFieldEnum = {
   updatedAt: 'updatedAt',
   startedAt: 'startedAt',
   endedAt: 'endedAt',
-  cancelRequestedAt: 'cancelRequestedAt'
+  cancelRequestedAt: 'cancelRequestedAt',
+  familyId: 'familyId'
 } as const
 
 export type RunScalarFieldEnum = (typeof RunScalarFieldEnum)[keyof typeof RunScalarFieldEnum]
@@ -1070,10 +1221,43 @@ export const ModelScalarFieldEnum = {
   lineage: 'lineage',
   metrics: 'metrics',
   params: 'params',
-  createdAt: 'createdAt'
+  createdAt: 'createdAt',
+  familyId: 'familyId'
 } as const
 
 export type ModelScalarFieldEnum = (typeof ModelScalarFieldEnum)[keyof typeof ModelScalarFieldEnum]
+
+
+export const FamilyScalarFieldEnum = {
+  id: 'id',
+  name: 'name',
+  status: 'status',
+  members: 'members',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type FamilyScalarFieldEnum = (typeof FamilyScalarFieldEnum)[keyof typeof FamilyScalarFieldEnum]
+
+
+export const StitchResultScalarFieldEnum = {
+  id: 'id',
+  runId: 'runId',
+  stitchId: 'stitchId',
+  label: 'label',
+  kind: 'kind',
+  configuration: 'configuration',
+  flops: 'flops',
+  params: 'params',
+  accuracy: 'accuracy',
+  top5: 'top5',
+  loss: 'loss',
+  latencyMs: 'latencyMs',
+  latency: 'latency',
+  onFrontier: 'onFrontier'
+} as const
+
+export type StitchResultScalarFieldEnum = (typeof StitchResultScalarFieldEnum)[keyof typeof StitchResultScalarFieldEnum]
 
 
 export const WorkerScalarFieldEnum = {
@@ -1259,6 +1443,13 @@ export type BigIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 
 export type ListBigIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'BigInt[]'>
     
 
+
+/**
+ * Reference to a field of type 'Boolean'
+ */
+export type BooleanFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Boolean'>
+    
+
 /**
  * Batch Payload for updateMany & deleteMany & createMany
  */
@@ -1416,6 +1607,8 @@ export type GlobalOmitConfig = {
   logLine?: Prisma.LogLineOmit
   checkpoint?: Prisma.CheckpointOmit
   model?: Prisma.ModelOmit
+  family?: Prisma.FamilyOmit
+  stitchResult?: Prisma.StitchResultOmit
   worker?: Prisma.WorkerOmit
 }
 

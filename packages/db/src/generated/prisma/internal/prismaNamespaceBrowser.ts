@@ -57,6 +57,8 @@ export const ModelName = {
   LogLine: 'LogLine',
   Checkpoint: 'Checkpoint',
   Model: 'Model',
+  Family: 'Family',
+  StitchResult: 'StitchResult',
   Worker: 'Worker'
 } as const
 
@@ -96,7 +98,8 @@ export const RunScalarFieldEnum = {
   updatedAt: 'updatedAt',
   startedAt: 'startedAt',
   endedAt: 'endedAt',
-  cancelRequestedAt: 'cancelRequestedAt'
+  cancelRequestedAt: 'cancelRequestedAt',
+  familyId: 'familyId'
 } as const
 
 export type RunScalarFieldEnum = (typeof RunScalarFieldEnum)[keyof typeof RunScalarFieldEnum]
@@ -166,10 +169,43 @@ export const ModelScalarFieldEnum = {
   lineage: 'lineage',
   metrics: 'metrics',
   params: 'params',
-  createdAt: 'createdAt'
+  createdAt: 'createdAt',
+  familyId: 'familyId'
 } as const
 
 export type ModelScalarFieldEnum = (typeof ModelScalarFieldEnum)[keyof typeof ModelScalarFieldEnum]
+
+
+export const FamilyScalarFieldEnum = {
+  id: 'id',
+  name: 'name',
+  status: 'status',
+  members: 'members',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type FamilyScalarFieldEnum = (typeof FamilyScalarFieldEnum)[keyof typeof FamilyScalarFieldEnum]
+
+
+export const StitchResultScalarFieldEnum = {
+  id: 'id',
+  runId: 'runId',
+  stitchId: 'stitchId',
+  label: 'label',
+  kind: 'kind',
+  configuration: 'configuration',
+  flops: 'flops',
+  params: 'params',
+  accuracy: 'accuracy',
+  top5: 'top5',
+  loss: 'loss',
+  latencyMs: 'latencyMs',
+  latency: 'latency',
+  onFrontier: 'onFrontier'
+} as const
+
+export type StitchResultScalarFieldEnum = (typeof StitchResultScalarFieldEnum)[keyof typeof StitchResultScalarFieldEnum]
 
 
 export const WorkerScalarFieldEnum = {

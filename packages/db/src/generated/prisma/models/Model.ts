@@ -42,6 +42,7 @@ export type ModelMinAggregateOutputType = {
   runId: string | null
   params: number | null
   createdAt: Date | null
+  familyId: string | null
 }
 
 export type ModelMaxAggregateOutputType = {
@@ -52,6 +53,7 @@ export type ModelMaxAggregateOutputType = {
   runId: string | null
   params: number | null
   createdAt: Date | null
+  familyId: string | null
 }
 
 export type ModelCountAggregateOutputType = {
@@ -65,6 +67,7 @@ export type ModelCountAggregateOutputType = {
   metrics: number
   params: number
   createdAt: number
+  familyId: number
   _all: number
 }
 
@@ -85,6 +88,7 @@ export type ModelMinAggregateInputType = {
   runId?: true
   params?: true
   createdAt?: true
+  familyId?: true
 }
 
 export type ModelMaxAggregateInputType = {
@@ -95,6 +99,7 @@ export type ModelMaxAggregateInputType = {
   runId?: true
   params?: true
   createdAt?: true
+  familyId?: true
 }
 
 export type ModelCountAggregateInputType = {
@@ -108,6 +113,7 @@ export type ModelCountAggregateInputType = {
   metrics?: true
   params?: true
   createdAt?: true
+  familyId?: true
   _all?: true
 }
 
@@ -208,6 +214,7 @@ export type ModelGroupByOutputType = {
   metrics: runtime.JsonValue | null
   params: number | null
   createdAt: Date
+  familyId: string | null
   _count: ModelCountAggregateOutputType | null
   _avg: ModelAvgAggregateOutputType | null
   _sum: ModelSumAggregateOutputType | null
@@ -244,7 +251,9 @@ export type ModelWhereInput = {
   metrics?: Prisma.JsonNullableFilter<"Model">
   params?: Prisma.IntNullableFilter<"Model"> | number | null
   createdAt?: Prisma.DateTimeFilter<"Model"> | Date | string
+  familyId?: Prisma.StringNullableFilter<"Model"> | string | null
   run?: Prisma.XOR<Prisma.RunNullableScalarRelationFilter, Prisma.RunWhereInput> | null
+  family?: Prisma.XOR<Prisma.FamilyNullableScalarRelationFilter, Prisma.FamilyWhereInput> | null
 }
 
 export type ModelOrderByWithRelationInput = {
@@ -258,7 +267,9 @@ export type ModelOrderByWithRelationInput = {
   metrics?: Prisma.SortOrderInput | Prisma.SortOrder
   params?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  familyId?: Prisma.SortOrderInput | Prisma.SortOrder
   run?: Prisma.RunOrderByWithRelationInput
+  family?: Prisma.FamilyOrderByWithRelationInput
 }
 
 export type ModelWhereUniqueInput = Prisma.AtLeast<{
@@ -275,7 +286,9 @@ export type ModelWhereUniqueInput = Prisma.AtLeast<{
   metrics?: Prisma.JsonNullableFilter<"Model">
   params?: Prisma.IntNullableFilter<"Model"> | number | null
   createdAt?: Prisma.DateTimeFilter<"Model"> | Date | string
+  familyId?: Prisma.StringNullableFilter<"Model"> | string | null
   run?: Prisma.XOR<Prisma.RunNullableScalarRelationFilter, Prisma.RunWhereInput> | null
+  family?: Prisma.XOR<Prisma.FamilyNullableScalarRelationFilter, Prisma.FamilyWhereInput> | null
 }, "id">
 
 export type ModelOrderByWithAggregationInput = {
@@ -289,6 +302,7 @@ export type ModelOrderByWithAggregationInput = {
   metrics?: Prisma.SortOrderInput | Prisma.SortOrder
   params?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  familyId?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.ModelCountOrderByAggregateInput
   _avg?: Prisma.ModelAvgOrderByAggregateInput
   _max?: Prisma.ModelMaxOrderByAggregateInput
@@ -310,6 +324,7 @@ export type ModelScalarWhereWithAggregatesInput = {
   metrics?: Prisma.JsonNullableWithAggregatesFilter<"Model">
   params?: Prisma.IntNullableWithAggregatesFilter<"Model"> | number | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Model"> | Date | string
+  familyId?: Prisma.StringNullableWithAggregatesFilter<"Model"> | string | null
 }
 
 export type ModelCreateInput = {
@@ -323,6 +338,7 @@ export type ModelCreateInput = {
   params?: number | null
   createdAt?: Date | string
   run?: Prisma.RunCreateNestedOneWithoutModelsInput
+  family?: Prisma.FamilyCreateNestedOneWithoutModelsInput
 }
 
 export type ModelUncheckedCreateInput = {
@@ -336,6 +352,7 @@ export type ModelUncheckedCreateInput = {
   metrics?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   params?: number | null
   createdAt?: Date | string
+  familyId?: string | null
 }
 
 export type ModelUpdateInput = {
@@ -349,6 +366,7 @@ export type ModelUpdateInput = {
   params?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   run?: Prisma.RunUpdateOneWithoutModelsNestedInput
+  family?: Prisma.FamilyUpdateOneWithoutModelsNestedInput
 }
 
 export type ModelUncheckedUpdateInput = {
@@ -362,6 +380,7 @@ export type ModelUncheckedUpdateInput = {
   metrics?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   params?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type ModelCreateManyInput = {
@@ -375,6 +394,7 @@ export type ModelCreateManyInput = {
   metrics?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   params?: number | null
   createdAt?: Date | string
+  familyId?: string | null
 }
 
 export type ModelUpdateManyMutationInput = {
@@ -400,6 +420,7 @@ export type ModelUncheckedUpdateManyInput = {
   metrics?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   params?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type ModelListRelationFilter = {
@@ -423,6 +444,7 @@ export type ModelCountOrderByAggregateInput = {
   metrics?: Prisma.SortOrder
   params?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  familyId?: Prisma.SortOrder
 }
 
 export type ModelAvgOrderByAggregateInput = {
@@ -437,6 +459,7 @@ export type ModelMaxOrderByAggregateInput = {
   runId?: Prisma.SortOrder
   params?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  familyId?: Prisma.SortOrder
 }
 
 export type ModelMinOrderByAggregateInput = {
@@ -447,6 +470,7 @@ export type ModelMinOrderByAggregateInput = {
   runId?: Prisma.SortOrder
   params?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  familyId?: Prisma.SortOrder
 }
 
 export type ModelSumOrderByAggregateInput = {
@@ -495,6 +519,48 @@ export type ModelUncheckedUpdateManyWithoutRunNestedInput = {
   deleteMany?: Prisma.ModelScalarWhereInput | Prisma.ModelScalarWhereInput[]
 }
 
+export type ModelCreateNestedManyWithoutFamilyInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutFamilyInput, Prisma.ModelUncheckedCreateWithoutFamilyInput> | Prisma.ModelCreateWithoutFamilyInput[] | Prisma.ModelUncheckedCreateWithoutFamilyInput[]
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutFamilyInput | Prisma.ModelCreateOrConnectWithoutFamilyInput[]
+  createMany?: Prisma.ModelCreateManyFamilyInputEnvelope
+  connect?: Prisma.ModelWhereUniqueInput | Prisma.ModelWhereUniqueInput[]
+}
+
+export type ModelUncheckedCreateNestedManyWithoutFamilyInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutFamilyInput, Prisma.ModelUncheckedCreateWithoutFamilyInput> | Prisma.ModelCreateWithoutFamilyInput[] | Prisma.ModelUncheckedCreateWithoutFamilyInput[]
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutFamilyInput | Prisma.ModelCreateOrConnectWithoutFamilyInput[]
+  createMany?: Prisma.ModelCreateManyFamilyInputEnvelope
+  connect?: Prisma.ModelWhereUniqueInput | Prisma.ModelWhereUniqueInput[]
+}
+
+export type ModelUpdateManyWithoutFamilyNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutFamilyInput, Prisma.ModelUncheckedCreateWithoutFamilyInput> | Prisma.ModelCreateWithoutFamilyInput[] | Prisma.ModelUncheckedCreateWithoutFamilyInput[]
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutFamilyInput | Prisma.ModelCreateOrConnectWithoutFamilyInput[]
+  upsert?: Prisma.ModelUpsertWithWhereUniqueWithoutFamilyInput | Prisma.ModelUpsertWithWhereUniqueWithoutFamilyInput[]
+  createMany?: Prisma.ModelCreateManyFamilyInputEnvelope
+  set?: Prisma.ModelWhereUniqueInput | Prisma.ModelWhereUniqueInput[]
+  disconnect?: Prisma.ModelWhereUniqueInput | Prisma.ModelWhereUniqueInput[]
+  delete?: Prisma.ModelWhereUniqueInput | Prisma.ModelWhereUniqueInput[]
+  connect?: Prisma.ModelWhereUniqueInput | Prisma.ModelWhereUniqueInput[]
+  update?: Prisma.ModelUpdateWithWhereUniqueWithoutFamilyInput | Prisma.ModelUpdateWithWhereUniqueWithoutFamilyInput[]
+  updateMany?: Prisma.ModelUpdateManyWithWhereWithoutFamilyInput | Prisma.ModelUpdateManyWithWhereWithoutFamilyInput[]
+  deleteMany?: Prisma.ModelScalarWhereInput | Prisma.ModelScalarWhereInput[]
+}
+
+export type ModelUncheckedUpdateManyWithoutFamilyNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutFamilyInput, Prisma.ModelUncheckedCreateWithoutFamilyInput> | Prisma.ModelCreateWithoutFamilyInput[] | Prisma.ModelUncheckedCreateWithoutFamilyInput[]
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutFamilyInput | Prisma.ModelCreateOrConnectWithoutFamilyInput[]
+  upsert?: Prisma.ModelUpsertWithWhereUniqueWithoutFamilyInput | Prisma.ModelUpsertWithWhereUniqueWithoutFamilyInput[]
+  createMany?: Prisma.ModelCreateManyFamilyInputEnvelope
+  set?: Prisma.ModelWhereUniqueInput | Prisma.ModelWhereUniqueInput[]
+  disconnect?: Prisma.ModelWhereUniqueInput | Prisma.ModelWhereUniqueInput[]
+  delete?: Prisma.ModelWhereUniqueInput | Prisma.ModelWhereUniqueInput[]
+  connect?: Prisma.ModelWhereUniqueInput | Prisma.ModelWhereUniqueInput[]
+  update?: Prisma.ModelUpdateWithWhereUniqueWithoutFamilyInput | Prisma.ModelUpdateWithWhereUniqueWithoutFamilyInput[]
+  updateMany?: Prisma.ModelUpdateManyWithWhereWithoutFamilyInput | Prisma.ModelUpdateManyWithWhereWithoutFamilyInput[]
+  deleteMany?: Prisma.ModelScalarWhereInput | Prisma.ModelScalarWhereInput[]
+}
+
 export type ModelCreateWithoutRunInput = {
   id: string
   name: string
@@ -505,6 +571,7 @@ export type ModelCreateWithoutRunInput = {
   metrics?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   params?: number | null
   createdAt?: Date | string
+  family?: Prisma.FamilyCreateNestedOneWithoutModelsInput
 }
 
 export type ModelUncheckedCreateWithoutRunInput = {
@@ -517,6 +584,7 @@ export type ModelUncheckedCreateWithoutRunInput = {
   metrics?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   params?: number | null
   createdAt?: Date | string
+  familyId?: string | null
 }
 
 export type ModelCreateOrConnectWithoutRunInput = {
@@ -559,6 +627,59 @@ export type ModelScalarWhereInput = {
   metrics?: Prisma.JsonNullableFilter<"Model">
   params?: Prisma.IntNullableFilter<"Model"> | number | null
   createdAt?: Prisma.DateTimeFilter<"Model"> | Date | string
+  familyId?: Prisma.StringNullableFilter<"Model"> | string | null
+}
+
+export type ModelCreateWithoutFamilyInput = {
+  id: string
+  name: string
+  kind: string
+  architecture: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  artifactUri: string
+  lineage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  params?: number | null
+  createdAt?: Date | string
+  run?: Prisma.RunCreateNestedOneWithoutModelsInput
+}
+
+export type ModelUncheckedCreateWithoutFamilyInput = {
+  id: string
+  name: string
+  kind: string
+  architecture: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  artifactUri: string
+  runId?: string | null
+  lineage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  params?: number | null
+  createdAt?: Date | string
+}
+
+export type ModelCreateOrConnectWithoutFamilyInput = {
+  where: Prisma.ModelWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelCreateWithoutFamilyInput, Prisma.ModelUncheckedCreateWithoutFamilyInput>
+}
+
+export type ModelCreateManyFamilyInputEnvelope = {
+  data: Prisma.ModelCreateManyFamilyInput | Prisma.ModelCreateManyFamilyInput[]
+  skipDuplicates?: boolean
+}
+
+export type ModelUpsertWithWhereUniqueWithoutFamilyInput = {
+  where: Prisma.ModelWhereUniqueInput
+  update: Prisma.XOR<Prisma.ModelUpdateWithoutFamilyInput, Prisma.ModelUncheckedUpdateWithoutFamilyInput>
+  create: Prisma.XOR<Prisma.ModelCreateWithoutFamilyInput, Prisma.ModelUncheckedCreateWithoutFamilyInput>
+}
+
+export type ModelUpdateWithWhereUniqueWithoutFamilyInput = {
+  where: Prisma.ModelWhereUniqueInput
+  data: Prisma.XOR<Prisma.ModelUpdateWithoutFamilyInput, Prisma.ModelUncheckedUpdateWithoutFamilyInput>
+}
+
+export type ModelUpdateManyWithWhereWithoutFamilyInput = {
+  where: Prisma.ModelScalarWhereInput
+  data: Prisma.XOR<Prisma.ModelUpdateManyMutationInput, Prisma.ModelUncheckedUpdateManyWithoutFamilyInput>
 }
 
 export type ModelCreateManyRunInput = {
@@ -571,6 +692,7 @@ export type ModelCreateManyRunInput = {
   metrics?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   params?: number | null
   createdAt?: Date | string
+  familyId?: string | null
 }
 
 export type ModelUpdateWithoutRunInput = {
@@ -583,6 +705,7 @@ export type ModelUpdateWithoutRunInput = {
   metrics?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   params?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  family?: Prisma.FamilyUpdateOneWithoutModelsNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutRunInput = {
@@ -595,6 +718,7 @@ export type ModelUncheckedUpdateWithoutRunInput = {
   metrics?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   params?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type ModelUncheckedUpdateManyWithoutRunInput = {
@@ -603,6 +727,59 @@ export type ModelUncheckedUpdateManyWithoutRunInput = {
   kind?: Prisma.StringFieldUpdateOperationsInput | string
   architecture?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   artifactUri?: Prisma.StringFieldUpdateOperationsInput | string
+  lineage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  params?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+}
+
+export type ModelCreateManyFamilyInput = {
+  id: string
+  name: string
+  kind: string
+  architecture: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  artifactUri: string
+  runId?: string | null
+  lineage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  params?: number | null
+  createdAt?: Date | string
+}
+
+export type ModelUpdateWithoutFamilyInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  kind?: Prisma.StringFieldUpdateOperationsInput | string
+  architecture?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  artifactUri?: Prisma.StringFieldUpdateOperationsInput | string
+  lineage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  params?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  run?: Prisma.RunUpdateOneWithoutModelsNestedInput
+}
+
+export type ModelUncheckedUpdateWithoutFamilyInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  kind?: Prisma.StringFieldUpdateOperationsInput | string
+  architecture?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  artifactUri?: Prisma.StringFieldUpdateOperationsInput | string
+  runId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lineage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  params?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
+export type ModelUncheckedUpdateManyWithoutFamilyInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  kind?: Prisma.StringFieldUpdateOperationsInput | string
+  architecture?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  artifactUri?: Prisma.StringFieldUpdateOperationsInput | string
+  runId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lineage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   params?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
@@ -622,7 +799,9 @@ export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   metrics?: boolean
   params?: boolean
   createdAt?: boolean
+  familyId?: boolean
   run?: boolean | Prisma.Model$runArgs<ExtArgs>
+  family?: boolean | Prisma.Model$familyArgs<ExtArgs>
 }, ExtArgs["result"]["model"]>
 
 export type ModelSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -636,7 +815,9 @@ export type ModelSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   metrics?: boolean
   params?: boolean
   createdAt?: boolean
+  familyId?: boolean
   run?: boolean | Prisma.Model$runArgs<ExtArgs>
+  family?: boolean | Prisma.Model$familyArgs<ExtArgs>
 }, ExtArgs["result"]["model"]>
 
 export type ModelSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -650,7 +831,9 @@ export type ModelSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   metrics?: boolean
   params?: boolean
   createdAt?: boolean
+  familyId?: boolean
   run?: boolean | Prisma.Model$runArgs<ExtArgs>
+  family?: boolean | Prisma.Model$familyArgs<ExtArgs>
 }, ExtArgs["result"]["model"]>
 
 export type ModelSelectScalar = {
@@ -664,23 +847,28 @@ export type ModelSelectScalar = {
   metrics?: boolean
   params?: boolean
   createdAt?: boolean
+  familyId?: boolean
 }
 
-export type ModelOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "kind" | "architecture" | "artifactUri" | "runId" | "lineage" | "metrics" | "params" | "createdAt", ExtArgs["result"]["model"]>
+export type ModelOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "kind" | "architecture" | "artifactUri" | "runId" | "lineage" | "metrics" | "params" | "createdAt" | "familyId", ExtArgs["result"]["model"]>
 export type ModelInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   run?: boolean | Prisma.Model$runArgs<ExtArgs>
+  family?: boolean | Prisma.Model$familyArgs<ExtArgs>
 }
 export type ModelIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   run?: boolean | Prisma.Model$runArgs<ExtArgs>
+  family?: boolean | Prisma.Model$familyArgs<ExtArgs>
 }
 export type ModelIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   run?: boolean | Prisma.Model$runArgs<ExtArgs>
+  family?: boolean | Prisma.Model$familyArgs<ExtArgs>
 }
 
 export type $ModelPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Model"
   objects: {
     run: Prisma.$RunPayload<ExtArgs> | null
+    family: Prisma.$FamilyPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -696,6 +884,10 @@ export type $ModelPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     metrics: runtime.JsonValue | null
     params: number | null
     createdAt: Date
+    /**
+     * Set on the anchors of a family.
+     */
+    familyId: string | null
   }, ExtArgs["result"]["model"]>
   composites: {}
 }
@@ -1091,6 +1283,7 @@ readonly fields: ModelFieldRefs;
 export interface Prisma__ModelClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
   run<T extends Prisma.Model$runArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$runArgs<ExtArgs>>): Prisma.Prisma__RunClient<runtime.Types.Result.GetResult<Prisma.$RunPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  family<T extends Prisma.Model$familyArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$familyArgs<ExtArgs>>): Prisma.Prisma__FamilyClient<runtime.Types.Result.GetResult<Prisma.$FamilyPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1130,6 +1323,7 @@ export interface ModelFieldRefs {
   readonly metrics: Prisma.FieldRef<"Model", 'Json'>
   readonly params: Prisma.FieldRef<"Model", 'Int'>
   readonly createdAt: Prisma.FieldRef<"Model", 'DateTime'>
+  readonly familyId: Prisma.FieldRef<"Model", 'String'>
 }
     
 
@@ -1547,6 +1741,25 @@ export type Model$runArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs 
    */
   include?: Prisma.RunInclude<ExtArgs> | null
   where?: Prisma.RunWhereInput
+}
+
+/**
+ * Model.family
+ */
+export type Model$familyArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Family
+   */
+  select?: Prisma.FamilySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Family
+   */
+  omit?: Prisma.FamilyOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.FamilyInclude<ExtArgs> | null
+  where?: Prisma.FamilyWhereInput
 }
 
 /**

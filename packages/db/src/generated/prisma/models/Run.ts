@@ -56,6 +56,7 @@ export type RunMinAggregateOutputType = {
   startedAt: Date | null
   endedAt: Date | null
   cancelRequestedAt: Date | null
+  familyId: string | null
 }
 
 export type RunMaxAggregateOutputType = {
@@ -76,6 +77,7 @@ export type RunMaxAggregateOutputType = {
   startedAt: Date | null
   endedAt: Date | null
   cancelRequestedAt: Date | null
+  familyId: string | null
 }
 
 export type RunCountAggregateOutputType = {
@@ -99,6 +101,7 @@ export type RunCountAggregateOutputType = {
   startedAt: number
   endedAt: number
   cancelRequestedAt: number
+  familyId: number
   _all: number
 }
 
@@ -133,6 +136,7 @@ export type RunMinAggregateInputType = {
   startedAt?: true
   endedAt?: true
   cancelRequestedAt?: true
+  familyId?: true
 }
 
 export type RunMaxAggregateInputType = {
@@ -153,6 +157,7 @@ export type RunMaxAggregateInputType = {
   startedAt?: true
   endedAt?: true
   cancelRequestedAt?: true
+  familyId?: true
 }
 
 export type RunCountAggregateInputType = {
@@ -176,6 +181,7 @@ export type RunCountAggregateInputType = {
   startedAt?: true
   endedAt?: true
   cancelRequestedAt?: true
+  familyId?: true
   _all?: true
 }
 
@@ -286,6 +292,7 @@ export type RunGroupByOutputType = {
   startedAt: Date | null
   endedAt: Date | null
   cancelRequestedAt: Date | null
+  familyId: string | null
   _count: RunCountAggregateOutputType | null
   _avg: RunAvgAggregateOutputType | null
   _sum: RunSumAggregateOutputType | null
@@ -332,11 +339,14 @@ export type RunWhereInput = {
   startedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   endedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   cancelRequestedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
+  familyId?: Prisma.StringNullableFilter<"Run"> | string | null
   attempts?: Prisma.AttemptListRelationFilter
   metrics?: Prisma.MetricPointListRelationFilter
   logs?: Prisma.LogLineListRelationFilter
   checkpoints?: Prisma.CheckpointListRelationFilter
   models?: Prisma.ModelListRelationFilter
+  stitches?: Prisma.StitchResultListRelationFilter
+  family?: Prisma.XOR<Prisma.FamilyNullableScalarRelationFilter, Prisma.FamilyWhereInput> | null
 }
 
 export type RunOrderByWithRelationInput = {
@@ -360,11 +370,14 @@ export type RunOrderByWithRelationInput = {
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   endedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  familyId?: Prisma.SortOrderInput | Prisma.SortOrder
   attempts?: Prisma.AttemptOrderByRelationAggregateInput
   metrics?: Prisma.MetricPointOrderByRelationAggregateInput
   logs?: Prisma.LogLineOrderByRelationAggregateInput
   checkpoints?: Prisma.CheckpointOrderByRelationAggregateInput
   models?: Prisma.ModelOrderByRelationAggregateInput
+  stitches?: Prisma.StitchResultOrderByRelationAggregateInput
+  family?: Prisma.FamilyOrderByWithRelationInput
 }
 
 export type RunWhereUniqueInput = Prisma.AtLeast<{
@@ -391,11 +404,14 @@ export type RunWhereUniqueInput = Prisma.AtLeast<{
   startedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   endedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   cancelRequestedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
+  familyId?: Prisma.StringNullableFilter<"Run"> | string | null
   attempts?: Prisma.AttemptListRelationFilter
   metrics?: Prisma.MetricPointListRelationFilter
   logs?: Prisma.LogLineListRelationFilter
   checkpoints?: Prisma.CheckpointListRelationFilter
   models?: Prisma.ModelListRelationFilter
+  stitches?: Prisma.StitchResultListRelationFilter
+  family?: Prisma.XOR<Prisma.FamilyNullableScalarRelationFilter, Prisma.FamilyWhereInput> | null
 }, "id" | "idempotencyKey">
 
 export type RunOrderByWithAggregationInput = {
@@ -419,6 +435,7 @@ export type RunOrderByWithAggregationInput = {
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   endedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  familyId?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.RunCountOrderByAggregateInput
   _avg?: Prisma.RunAvgOrderByAggregateInput
   _max?: Prisma.RunMaxOrderByAggregateInput
@@ -450,6 +467,7 @@ export type RunScalarWhereWithAggregatesInput = {
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Run"> | Date | string | null
   endedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Run"> | Date | string | null
   cancelRequestedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Run"> | Date | string | null
+  familyId?: Prisma.StringNullableWithAggregatesFilter<"Run"> | string | null
 }
 
 export type RunCreateInput = {
@@ -478,6 +496,8 @@ export type RunCreateInput = {
   logs?: Prisma.LogLineCreateNestedManyWithoutRunInput
   checkpoints?: Prisma.CheckpointCreateNestedManyWithoutRunInput
   models?: Prisma.ModelCreateNestedManyWithoutRunInput
+  stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
+  family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateInput = {
@@ -501,11 +521,13 @@ export type RunUncheckedCreateInput = {
   startedAt?: Date | string | null
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
+  familyId?: string | null
   attempts?: Prisma.AttemptUncheckedCreateNestedManyWithoutRunInput
   metrics?: Prisma.MetricPointUncheckedCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineUncheckedCreateNestedManyWithoutRunInput
   checkpoints?: Prisma.CheckpointUncheckedCreateNestedManyWithoutRunInput
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutRunInput
+  stitches?: Prisma.StitchResultUncheckedCreateNestedManyWithoutRunInput
 }
 
 export type RunUpdateInput = {
@@ -534,6 +556,8 @@ export type RunUpdateInput = {
   logs?: Prisma.LogLineUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUpdateManyWithoutRunNestedInput
+  stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
+  family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateInput = {
@@ -557,11 +581,13 @@ export type RunUncheckedUpdateInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.AttemptUncheckedUpdateManyWithoutRunNestedInput
   metrics?: Prisma.MetricPointUncheckedUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUncheckedUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUncheckedUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUncheckedUpdateManyWithoutRunNestedInput
+  stitches?: Prisma.StitchResultUncheckedUpdateManyWithoutRunNestedInput
 }
 
 export type RunCreateManyInput = {
@@ -585,6 +611,7 @@ export type RunCreateManyInput = {
   startedAt?: Date | string | null
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
+  familyId?: string | null
 }
 
 export type RunUpdateManyMutationInput = {
@@ -631,6 +658,7 @@ export type RunUncheckedUpdateManyInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type RunCountOrderByAggregateInput = {
@@ -654,6 +682,7 @@ export type RunCountOrderByAggregateInput = {
   startedAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrder
+  familyId?: Prisma.SortOrder
 }
 
 export type RunAvgOrderByAggregateInput = {
@@ -680,6 +709,7 @@ export type RunMaxOrderByAggregateInput = {
   startedAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrder
+  familyId?: Prisma.SortOrder
 }
 
 export type RunMinOrderByAggregateInput = {
@@ -700,6 +730,7 @@ export type RunMinOrderByAggregateInput = {
   startedAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrder
+  familyId?: Prisma.SortOrder
 }
 
 export type RunSumOrderByAggregateInput = {
@@ -716,6 +747,16 @@ export type RunScalarRelationFilter = {
 export type RunNullableScalarRelationFilter = {
   is?: Prisma.RunWhereInput | null
   isNot?: Prisma.RunWhereInput | null
+}
+
+export type RunListRelationFilter = {
+  every?: Prisma.RunWhereInput
+  some?: Prisma.RunWhereInput
+  none?: Prisma.RunWhereInput
+}
+
+export type RunOrderByRelationAggregateInput = {
+  _count?: Prisma.SortOrder
 }
 
 export type StringFieldUpdateOperationsInput = {
@@ -826,6 +867,62 @@ export type RunUpdateOneWithoutModelsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.RunUpdateToOneWithWhereWithoutModelsInput, Prisma.RunUpdateWithoutModelsInput>, Prisma.RunUncheckedUpdateWithoutModelsInput>
 }
 
+export type RunCreateNestedManyWithoutFamilyInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutFamilyInput, Prisma.RunUncheckedCreateWithoutFamilyInput> | Prisma.RunCreateWithoutFamilyInput[] | Prisma.RunUncheckedCreateWithoutFamilyInput[]
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutFamilyInput | Prisma.RunCreateOrConnectWithoutFamilyInput[]
+  createMany?: Prisma.RunCreateManyFamilyInputEnvelope
+  connect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+}
+
+export type RunUncheckedCreateNestedManyWithoutFamilyInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutFamilyInput, Prisma.RunUncheckedCreateWithoutFamilyInput> | Prisma.RunCreateWithoutFamilyInput[] | Prisma.RunUncheckedCreateWithoutFamilyInput[]
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutFamilyInput | Prisma.RunCreateOrConnectWithoutFamilyInput[]
+  createMany?: Prisma.RunCreateManyFamilyInputEnvelope
+  connect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+}
+
+export type RunUpdateManyWithoutFamilyNestedInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutFamilyInput, Prisma.RunUncheckedCreateWithoutFamilyInput> | Prisma.RunCreateWithoutFamilyInput[] | Prisma.RunUncheckedCreateWithoutFamilyInput[]
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutFamilyInput | Prisma.RunCreateOrConnectWithoutFamilyInput[]
+  upsert?: Prisma.RunUpsertWithWhereUniqueWithoutFamilyInput | Prisma.RunUpsertWithWhereUniqueWithoutFamilyInput[]
+  createMany?: Prisma.RunCreateManyFamilyInputEnvelope
+  set?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  disconnect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  delete?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  connect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  update?: Prisma.RunUpdateWithWhereUniqueWithoutFamilyInput | Prisma.RunUpdateWithWhereUniqueWithoutFamilyInput[]
+  updateMany?: Prisma.RunUpdateManyWithWhereWithoutFamilyInput | Prisma.RunUpdateManyWithWhereWithoutFamilyInput[]
+  deleteMany?: Prisma.RunScalarWhereInput | Prisma.RunScalarWhereInput[]
+}
+
+export type RunUncheckedUpdateManyWithoutFamilyNestedInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutFamilyInput, Prisma.RunUncheckedCreateWithoutFamilyInput> | Prisma.RunCreateWithoutFamilyInput[] | Prisma.RunUncheckedCreateWithoutFamilyInput[]
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutFamilyInput | Prisma.RunCreateOrConnectWithoutFamilyInput[]
+  upsert?: Prisma.RunUpsertWithWhereUniqueWithoutFamilyInput | Prisma.RunUpsertWithWhereUniqueWithoutFamilyInput[]
+  createMany?: Prisma.RunCreateManyFamilyInputEnvelope
+  set?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  disconnect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  delete?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  connect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  update?: Prisma.RunUpdateWithWhereUniqueWithoutFamilyInput | Prisma.RunUpdateWithWhereUniqueWithoutFamilyInput[]
+  updateMany?: Prisma.RunUpdateManyWithWhereWithoutFamilyInput | Prisma.RunUpdateManyWithWhereWithoutFamilyInput[]
+  deleteMany?: Prisma.RunScalarWhereInput | Prisma.RunScalarWhereInput[]
+}
+
+export type RunCreateNestedOneWithoutStitchesInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutStitchesInput, Prisma.RunUncheckedCreateWithoutStitchesInput>
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutStitchesInput
+  connect?: Prisma.RunWhereUniqueInput
+}
+
+export type RunUpdateOneRequiredWithoutStitchesNestedInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutStitchesInput, Prisma.RunUncheckedCreateWithoutStitchesInput>
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutStitchesInput
+  upsert?: Prisma.RunUpsertWithoutStitchesInput
+  connect?: Prisma.RunWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.RunUpdateToOneWithWhereWithoutStitchesInput, Prisma.RunUpdateWithoutStitchesInput>, Prisma.RunUncheckedUpdateWithoutStitchesInput>
+}
+
 export type RunCreateWithoutAttemptsInput = {
   id: string
   kind: string
@@ -851,6 +948,8 @@ export type RunCreateWithoutAttemptsInput = {
   logs?: Prisma.LogLineCreateNestedManyWithoutRunInput
   checkpoints?: Prisma.CheckpointCreateNestedManyWithoutRunInput
   models?: Prisma.ModelCreateNestedManyWithoutRunInput
+  stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
+  family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutAttemptsInput = {
@@ -874,10 +973,12 @@ export type RunUncheckedCreateWithoutAttemptsInput = {
   startedAt?: Date | string | null
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
+  familyId?: string | null
   metrics?: Prisma.MetricPointUncheckedCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineUncheckedCreateNestedManyWithoutRunInput
   checkpoints?: Prisma.CheckpointUncheckedCreateNestedManyWithoutRunInput
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutRunInput
+  stitches?: Prisma.StitchResultUncheckedCreateNestedManyWithoutRunInput
 }
 
 export type RunCreateOrConnectWithoutAttemptsInput = {
@@ -921,6 +1022,8 @@ export type RunUpdateWithoutAttemptsInput = {
   logs?: Prisma.LogLineUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUpdateManyWithoutRunNestedInput
+  stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
+  family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutAttemptsInput = {
@@ -944,10 +1047,12 @@ export type RunUncheckedUpdateWithoutAttemptsInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   metrics?: Prisma.MetricPointUncheckedUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUncheckedUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUncheckedUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUncheckedUpdateManyWithoutRunNestedInput
+  stitches?: Prisma.StitchResultUncheckedUpdateManyWithoutRunNestedInput
 }
 
 export type RunCreateWithoutMetricsInput = {
@@ -975,6 +1080,8 @@ export type RunCreateWithoutMetricsInput = {
   logs?: Prisma.LogLineCreateNestedManyWithoutRunInput
   checkpoints?: Prisma.CheckpointCreateNestedManyWithoutRunInput
   models?: Prisma.ModelCreateNestedManyWithoutRunInput
+  stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
+  family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutMetricsInput = {
@@ -998,10 +1105,12 @@ export type RunUncheckedCreateWithoutMetricsInput = {
   startedAt?: Date | string | null
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
+  familyId?: string | null
   attempts?: Prisma.AttemptUncheckedCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineUncheckedCreateNestedManyWithoutRunInput
   checkpoints?: Prisma.CheckpointUncheckedCreateNestedManyWithoutRunInput
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutRunInput
+  stitches?: Prisma.StitchResultUncheckedCreateNestedManyWithoutRunInput
 }
 
 export type RunCreateOrConnectWithoutMetricsInput = {
@@ -1045,6 +1154,8 @@ export type RunUpdateWithoutMetricsInput = {
   logs?: Prisma.LogLineUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUpdateManyWithoutRunNestedInput
+  stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
+  family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutMetricsInput = {
@@ -1068,10 +1179,12 @@ export type RunUncheckedUpdateWithoutMetricsInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.AttemptUncheckedUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUncheckedUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUncheckedUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUncheckedUpdateManyWithoutRunNestedInput
+  stitches?: Prisma.StitchResultUncheckedUpdateManyWithoutRunNestedInput
 }
 
 export type RunCreateWithoutLogsInput = {
@@ -1099,6 +1212,8 @@ export type RunCreateWithoutLogsInput = {
   metrics?: Prisma.MetricPointCreateNestedManyWithoutRunInput
   checkpoints?: Prisma.CheckpointCreateNestedManyWithoutRunInput
   models?: Prisma.ModelCreateNestedManyWithoutRunInput
+  stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
+  family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutLogsInput = {
@@ -1122,10 +1237,12 @@ export type RunUncheckedCreateWithoutLogsInput = {
   startedAt?: Date | string | null
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
+  familyId?: string | null
   attempts?: Prisma.AttemptUncheckedCreateNestedManyWithoutRunInput
   metrics?: Prisma.MetricPointUncheckedCreateNestedManyWithoutRunInput
   checkpoints?: Prisma.CheckpointUncheckedCreateNestedManyWithoutRunInput
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutRunInput
+  stitches?: Prisma.StitchResultUncheckedCreateNestedManyWithoutRunInput
 }
 
 export type RunCreateOrConnectWithoutLogsInput = {
@@ -1169,6 +1286,8 @@ export type RunUpdateWithoutLogsInput = {
   metrics?: Prisma.MetricPointUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUpdateManyWithoutRunNestedInput
+  stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
+  family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutLogsInput = {
@@ -1192,10 +1311,12 @@ export type RunUncheckedUpdateWithoutLogsInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.AttemptUncheckedUpdateManyWithoutRunNestedInput
   metrics?: Prisma.MetricPointUncheckedUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUncheckedUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUncheckedUpdateManyWithoutRunNestedInput
+  stitches?: Prisma.StitchResultUncheckedUpdateManyWithoutRunNestedInput
 }
 
 export type RunCreateWithoutCheckpointsInput = {
@@ -1223,6 +1344,8 @@ export type RunCreateWithoutCheckpointsInput = {
   metrics?: Prisma.MetricPointCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineCreateNestedManyWithoutRunInput
   models?: Prisma.ModelCreateNestedManyWithoutRunInput
+  stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
+  family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutCheckpointsInput = {
@@ -1246,10 +1369,12 @@ export type RunUncheckedCreateWithoutCheckpointsInput = {
   startedAt?: Date | string | null
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
+  familyId?: string | null
   attempts?: Prisma.AttemptUncheckedCreateNestedManyWithoutRunInput
   metrics?: Prisma.MetricPointUncheckedCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineUncheckedCreateNestedManyWithoutRunInput
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutRunInput
+  stitches?: Prisma.StitchResultUncheckedCreateNestedManyWithoutRunInput
 }
 
 export type RunCreateOrConnectWithoutCheckpointsInput = {
@@ -1293,6 +1418,8 @@ export type RunUpdateWithoutCheckpointsInput = {
   metrics?: Prisma.MetricPointUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUpdateManyWithoutRunNestedInput
+  stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
+  family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutCheckpointsInput = {
@@ -1316,10 +1443,12 @@ export type RunUncheckedUpdateWithoutCheckpointsInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.AttemptUncheckedUpdateManyWithoutRunNestedInput
   metrics?: Prisma.MetricPointUncheckedUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUncheckedUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUncheckedUpdateManyWithoutRunNestedInput
+  stitches?: Prisma.StitchResultUncheckedUpdateManyWithoutRunNestedInput
 }
 
 export type RunCreateWithoutModelsInput = {
@@ -1347,6 +1476,8 @@ export type RunCreateWithoutModelsInput = {
   metrics?: Prisma.MetricPointCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineCreateNestedManyWithoutRunInput
   checkpoints?: Prisma.CheckpointCreateNestedManyWithoutRunInput
+  stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
+  family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutModelsInput = {
@@ -1370,10 +1501,12 @@ export type RunUncheckedCreateWithoutModelsInput = {
   startedAt?: Date | string | null
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
+  familyId?: string | null
   attempts?: Prisma.AttemptUncheckedCreateNestedManyWithoutRunInput
   metrics?: Prisma.MetricPointUncheckedCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineUncheckedCreateNestedManyWithoutRunInput
   checkpoints?: Prisma.CheckpointUncheckedCreateNestedManyWithoutRunInput
+  stitches?: Prisma.StitchResultUncheckedCreateNestedManyWithoutRunInput
 }
 
 export type RunCreateOrConnectWithoutModelsInput = {
@@ -1417,9 +1550,335 @@ export type RunUpdateWithoutModelsInput = {
   metrics?: Prisma.MetricPointUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUpdateManyWithoutRunNestedInput
+  stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
+  family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutModelsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  kind?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  priority?: Prisma.IntFieldUpdateOperationsInput | number
+  resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
+  resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.AttemptUncheckedUpdateManyWithoutRunNestedInput
+  metrics?: Prisma.MetricPointUncheckedUpdateManyWithoutRunNestedInput
+  logs?: Prisma.LogLineUncheckedUpdateManyWithoutRunNestedInput
+  checkpoints?: Prisma.CheckpointUncheckedUpdateManyWithoutRunNestedInput
+  stitches?: Prisma.StitchResultUncheckedUpdateManyWithoutRunNestedInput
+}
+
+export type RunCreateWithoutFamilyInput = {
+  id: string
+  kind: string
+  name?: string | null
+  status?: $Enums.RunStatus
+  statusReason?: string | null
+  priority?: number
+  resourceClass: string
+  resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  maxAttempts?: number
+  idempotencyKey?: string | null
+  result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: string | null
+  backend?: string | null
+  progress?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  cancelRequestedAt?: Date | string | null
+  attempts?: Prisma.AttemptCreateNestedManyWithoutRunInput
+  metrics?: Prisma.MetricPointCreateNestedManyWithoutRunInput
+  logs?: Prisma.LogLineCreateNestedManyWithoutRunInput
+  checkpoints?: Prisma.CheckpointCreateNestedManyWithoutRunInput
+  models?: Prisma.ModelCreateNestedManyWithoutRunInput
+  stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
+}
+
+export type RunUncheckedCreateWithoutFamilyInput = {
+  id: string
+  kind: string
+  name?: string | null
+  status?: $Enums.RunStatus
+  statusReason?: string | null
+  priority?: number
+  resourceClass: string
+  resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  maxAttempts?: number
+  idempotencyKey?: string | null
+  result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: string | null
+  backend?: string | null
+  progress?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  cancelRequestedAt?: Date | string | null
+  attempts?: Prisma.AttemptUncheckedCreateNestedManyWithoutRunInput
+  metrics?: Prisma.MetricPointUncheckedCreateNestedManyWithoutRunInput
+  logs?: Prisma.LogLineUncheckedCreateNestedManyWithoutRunInput
+  checkpoints?: Prisma.CheckpointUncheckedCreateNestedManyWithoutRunInput
+  models?: Prisma.ModelUncheckedCreateNestedManyWithoutRunInput
+  stitches?: Prisma.StitchResultUncheckedCreateNestedManyWithoutRunInput
+}
+
+export type RunCreateOrConnectWithoutFamilyInput = {
+  where: Prisma.RunWhereUniqueInput
+  create: Prisma.XOR<Prisma.RunCreateWithoutFamilyInput, Prisma.RunUncheckedCreateWithoutFamilyInput>
+}
+
+export type RunCreateManyFamilyInputEnvelope = {
+  data: Prisma.RunCreateManyFamilyInput | Prisma.RunCreateManyFamilyInput[]
+  skipDuplicates?: boolean
+}
+
+export type RunUpsertWithWhereUniqueWithoutFamilyInput = {
+  where: Prisma.RunWhereUniqueInput
+  update: Prisma.XOR<Prisma.RunUpdateWithoutFamilyInput, Prisma.RunUncheckedUpdateWithoutFamilyInput>
+  create: Prisma.XOR<Prisma.RunCreateWithoutFamilyInput, Prisma.RunUncheckedCreateWithoutFamilyInput>
+}
+
+export type RunUpdateWithWhereUniqueWithoutFamilyInput = {
+  where: Prisma.RunWhereUniqueInput
+  data: Prisma.XOR<Prisma.RunUpdateWithoutFamilyInput, Prisma.RunUncheckedUpdateWithoutFamilyInput>
+}
+
+export type RunUpdateManyWithWhereWithoutFamilyInput = {
+  where: Prisma.RunScalarWhereInput
+  data: Prisma.XOR<Prisma.RunUpdateManyMutationInput, Prisma.RunUncheckedUpdateManyWithoutFamilyInput>
+}
+
+export type RunScalarWhereInput = {
+  AND?: Prisma.RunScalarWhereInput | Prisma.RunScalarWhereInput[]
+  OR?: Prisma.RunScalarWhereInput[]
+  NOT?: Prisma.RunScalarWhereInput | Prisma.RunScalarWhereInput[]
+  id?: Prisma.StringFilter<"Run"> | string
+  kind?: Prisma.StringFilter<"Run"> | string
+  name?: Prisma.StringNullableFilter<"Run"> | string | null
+  status?: Prisma.EnumRunStatusFilter<"Run"> | $Enums.RunStatus
+  statusReason?: Prisma.StringNullableFilter<"Run"> | string | null
+  priority?: Prisma.IntFilter<"Run"> | number
+  resourceClass?: Prisma.StringFilter<"Run"> | string
+  resources?: Prisma.JsonFilter<"Run">
+  spec?: Prisma.JsonFilter<"Run">
+  maxAttempts?: Prisma.IntFilter<"Run"> | number
+  idempotencyKey?: Prisma.StringNullableFilter<"Run"> | string | null
+  result?: Prisma.JsonNullableFilter<"Run">
+  error?: Prisma.StringNullableFilter<"Run"> | string | null
+  backend?: Prisma.StringNullableFilter<"Run"> | string | null
+  progress?: Prisma.FloatFilter<"Run"> | number
+  createdAt?: Prisma.DateTimeFilter<"Run"> | Date | string
+  updatedAt?: Prisma.DateTimeFilter<"Run"> | Date | string
+  startedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
+  endedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
+  cancelRequestedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
+  familyId?: Prisma.StringNullableFilter<"Run"> | string | null
+}
+
+export type RunCreateWithoutStitchesInput = {
+  id: string
+  kind: string
+  name?: string | null
+  status?: $Enums.RunStatus
+  statusReason?: string | null
+  priority?: number
+  resourceClass: string
+  resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  maxAttempts?: number
+  idempotencyKey?: string | null
+  result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: string | null
+  backend?: string | null
+  progress?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  cancelRequestedAt?: Date | string | null
+  attempts?: Prisma.AttemptCreateNestedManyWithoutRunInput
+  metrics?: Prisma.MetricPointCreateNestedManyWithoutRunInput
+  logs?: Prisma.LogLineCreateNestedManyWithoutRunInput
+  checkpoints?: Prisma.CheckpointCreateNestedManyWithoutRunInput
+  models?: Prisma.ModelCreateNestedManyWithoutRunInput
+  family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
+}
+
+export type RunUncheckedCreateWithoutStitchesInput = {
+  id: string
+  kind: string
+  name?: string | null
+  status?: $Enums.RunStatus
+  statusReason?: string | null
+  priority?: number
+  resourceClass: string
+  resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  maxAttempts?: number
+  idempotencyKey?: string | null
+  result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: string | null
+  backend?: string | null
+  progress?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  cancelRequestedAt?: Date | string | null
+  familyId?: string | null
+  attempts?: Prisma.AttemptUncheckedCreateNestedManyWithoutRunInput
+  metrics?: Prisma.MetricPointUncheckedCreateNestedManyWithoutRunInput
+  logs?: Prisma.LogLineUncheckedCreateNestedManyWithoutRunInput
+  checkpoints?: Prisma.CheckpointUncheckedCreateNestedManyWithoutRunInput
+  models?: Prisma.ModelUncheckedCreateNestedManyWithoutRunInput
+}
+
+export type RunCreateOrConnectWithoutStitchesInput = {
+  where: Prisma.RunWhereUniqueInput
+  create: Prisma.XOR<Prisma.RunCreateWithoutStitchesInput, Prisma.RunUncheckedCreateWithoutStitchesInput>
+}
+
+export type RunUpsertWithoutStitchesInput = {
+  update: Prisma.XOR<Prisma.RunUpdateWithoutStitchesInput, Prisma.RunUncheckedUpdateWithoutStitchesInput>
+  create: Prisma.XOR<Prisma.RunCreateWithoutStitchesInput, Prisma.RunUncheckedCreateWithoutStitchesInput>
+  where?: Prisma.RunWhereInput
+}
+
+export type RunUpdateToOneWithWhereWithoutStitchesInput = {
+  where?: Prisma.RunWhereInput
+  data: Prisma.XOR<Prisma.RunUpdateWithoutStitchesInput, Prisma.RunUncheckedUpdateWithoutStitchesInput>
+}
+
+export type RunUpdateWithoutStitchesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  kind?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  priority?: Prisma.IntFieldUpdateOperationsInput | number
+  resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
+  resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attempts?: Prisma.AttemptUpdateManyWithoutRunNestedInput
+  metrics?: Prisma.MetricPointUpdateManyWithoutRunNestedInput
+  logs?: Prisma.LogLineUpdateManyWithoutRunNestedInput
+  checkpoints?: Prisma.CheckpointUpdateManyWithoutRunNestedInput
+  models?: Prisma.ModelUpdateManyWithoutRunNestedInput
+  family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
+}
+
+export type RunUncheckedUpdateWithoutStitchesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  kind?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  priority?: Prisma.IntFieldUpdateOperationsInput | number
+  resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
+  resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.AttemptUncheckedUpdateManyWithoutRunNestedInput
+  metrics?: Prisma.MetricPointUncheckedUpdateManyWithoutRunNestedInput
+  logs?: Prisma.LogLineUncheckedUpdateManyWithoutRunNestedInput
+  checkpoints?: Prisma.CheckpointUncheckedUpdateManyWithoutRunNestedInput
+  models?: Prisma.ModelUncheckedUpdateManyWithoutRunNestedInput
+}
+
+export type RunCreateManyFamilyInput = {
+  id: string
+  kind: string
+  name?: string | null
+  status?: $Enums.RunStatus
+  statusReason?: string | null
+  priority?: number
+  resourceClass: string
+  resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  maxAttempts?: number
+  idempotencyKey?: string | null
+  result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: string | null
+  backend?: string | null
+  progress?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  cancelRequestedAt?: Date | string | null
+}
+
+export type RunUpdateWithoutFamilyInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  kind?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  priority?: Prisma.IntFieldUpdateOperationsInput | number
+  resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
+  resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attempts?: Prisma.AttemptUpdateManyWithoutRunNestedInput
+  metrics?: Prisma.MetricPointUpdateManyWithoutRunNestedInput
+  logs?: Prisma.LogLineUpdateManyWithoutRunNestedInput
+  checkpoints?: Prisma.CheckpointUpdateManyWithoutRunNestedInput
+  models?: Prisma.ModelUpdateManyWithoutRunNestedInput
+  stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
+}
+
+export type RunUncheckedUpdateWithoutFamilyInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   kind?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1444,6 +1903,31 @@ export type RunUncheckedUpdateWithoutModelsInput = {
   metrics?: Prisma.MetricPointUncheckedUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUncheckedUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUncheckedUpdateManyWithoutRunNestedInput
+  models?: Prisma.ModelUncheckedUpdateManyWithoutRunNestedInput
+  stitches?: Prisma.StitchResultUncheckedUpdateManyWithoutRunNestedInput
+}
+
+export type RunUncheckedUpdateManyWithoutFamilyInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  kind?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  priority?: Prisma.IntFieldUpdateOperationsInput | number
+  resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
+  resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 
@@ -1457,6 +1941,7 @@ export type RunCountOutputType = {
   logs: number
   checkpoints: number
   models: number
+  stitches: number
 }
 
 export type RunCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1465,6 +1950,7 @@ export type RunCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.In
   logs?: boolean | RunCountOutputTypeCountLogsArgs
   checkpoints?: boolean | RunCountOutputTypeCountCheckpointsArgs
   models?: boolean | RunCountOutputTypeCountModelsArgs
+  stitches?: boolean | RunCountOutputTypeCountStitchesArgs
 }
 
 /**
@@ -1512,6 +1998,13 @@ export type RunCountOutputTypeCountModelsArgs<ExtArgs extends runtime.Types.Exte
   where?: Prisma.ModelWhereInput
 }
 
+/**
+ * RunCountOutputType without action
+ */
+export type RunCountOutputTypeCountStitchesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.StitchResultWhereInput
+}
+
 
 export type RunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1534,11 +2027,14 @@ export type RunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   startedAt?: boolean
   endedAt?: boolean
   cancelRequestedAt?: boolean
+  familyId?: boolean
   attempts?: boolean | Prisma.Run$attemptsArgs<ExtArgs>
   metrics?: boolean | Prisma.Run$metricsArgs<ExtArgs>
   logs?: boolean | Prisma.Run$logsArgs<ExtArgs>
   checkpoints?: boolean | Prisma.Run$checkpointsArgs<ExtArgs>
   models?: boolean | Prisma.Run$modelsArgs<ExtArgs>
+  stitches?: boolean | Prisma.Run$stitchesArgs<ExtArgs>
+  family?: boolean | Prisma.Run$familyArgs<ExtArgs>
   _count?: boolean | Prisma.RunCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["run"]>
 
@@ -1563,6 +2059,8 @@ export type RunSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extension
   startedAt?: boolean
   endedAt?: boolean
   cancelRequestedAt?: boolean
+  familyId?: boolean
+  family?: boolean | Prisma.Run$familyArgs<ExtArgs>
 }, ExtArgs["result"]["run"]>
 
 export type RunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -1586,6 +2084,8 @@ export type RunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extension
   startedAt?: boolean
   endedAt?: boolean
   cancelRequestedAt?: boolean
+  familyId?: boolean
+  family?: boolean | Prisma.Run$familyArgs<ExtArgs>
 }, ExtArgs["result"]["run"]>
 
 export type RunSelectScalar = {
@@ -1609,19 +2109,26 @@ export type RunSelectScalar = {
   startedAt?: boolean
   endedAt?: boolean
   cancelRequestedAt?: boolean
+  familyId?: boolean
 }
 
-export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "kind" | "name" | "status" | "statusReason" | "priority" | "resourceClass" | "resources" | "spec" | "maxAttempts" | "idempotencyKey" | "result" | "error" | "backend" | "progress" | "createdAt" | "updatedAt" | "startedAt" | "endedAt" | "cancelRequestedAt", ExtArgs["result"]["run"]>
+export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "kind" | "name" | "status" | "statusReason" | "priority" | "resourceClass" | "resources" | "spec" | "maxAttempts" | "idempotencyKey" | "result" | "error" | "backend" | "progress" | "createdAt" | "updatedAt" | "startedAt" | "endedAt" | "cancelRequestedAt" | "familyId", ExtArgs["result"]["run"]>
 export type RunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   attempts?: boolean | Prisma.Run$attemptsArgs<ExtArgs>
   metrics?: boolean | Prisma.Run$metricsArgs<ExtArgs>
   logs?: boolean | Prisma.Run$logsArgs<ExtArgs>
   checkpoints?: boolean | Prisma.Run$checkpointsArgs<ExtArgs>
   models?: boolean | Prisma.Run$modelsArgs<ExtArgs>
+  stitches?: boolean | Prisma.Run$stitchesArgs<ExtArgs>
+  family?: boolean | Prisma.Run$familyArgs<ExtArgs>
   _count?: boolean | Prisma.RunCountOutputTypeDefaultArgs<ExtArgs>
 }
-export type RunIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
-export type RunIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
+export type RunIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  family?: boolean | Prisma.Run$familyArgs<ExtArgs>
+}
+export type RunIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  family?: boolean | Prisma.Run$familyArgs<ExtArgs>
+}
 
 export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Run"
@@ -1631,6 +2138,8 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     logs: Prisma.$LogLinePayload<ExtArgs>[]
     checkpoints: Prisma.$CheckpointPayload<ExtArgs>[]
     models: Prisma.$ModelPayload<ExtArgs>[]
+    stitches: Prisma.$StitchResultPayload<ExtArgs>[]
+    family: Prisma.$FamilyPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     /**
@@ -1656,6 +2165,10 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     startedAt: Date | null
     endedAt: Date | null
     cancelRequestedAt: Date | null
+    /**
+     * Set on the train runs of an anchor family.
+     */
+    familyId: string | null
   }, ExtArgs["result"]["run"]>
   composites: {}
 }
@@ -2055,6 +2568,8 @@ export interface Prisma__RunClient<T, Null = never, ExtArgs extends runtime.Type
   logs<T extends Prisma.Run$logsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$logsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$LogLinePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   checkpoints<T extends Prisma.Run$checkpointsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$checkpointsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CheckpointPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   models<T extends Prisma.Run$modelsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$modelsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  stitches<T extends Prisma.Run$stitchesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$stitchesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StitchResultPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  family<T extends Prisma.Run$familyArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$familyArgs<ExtArgs>>): Prisma.Prisma__FamilyClient<runtime.Types.Result.GetResult<Prisma.$FamilyPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2104,6 +2619,7 @@ export interface RunFieldRefs {
   readonly startedAt: Prisma.FieldRef<"Run", 'DateTime'>
   readonly endedAt: Prisma.FieldRef<"Run", 'DateTime'>
   readonly cancelRequestedAt: Prisma.FieldRef<"Run", 'DateTime'>
+  readonly familyId: Prisma.FieldRef<"Run", 'String'>
 }
     
 
@@ -2358,6 +2874,10 @@ export type RunCreateManyAndReturnArgs<ExtArgs extends runtime.Types.Extensions.
    */
   data: Prisma.RunCreateManyInput | Prisma.RunCreateManyInput[]
   skipDuplicates?: boolean
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.RunIncludeCreateManyAndReturn<ExtArgs> | null
 }
 
 /**
@@ -2428,6 +2948,10 @@ export type RunUpdateManyAndReturnArgs<ExtArgs extends runtime.Types.Extensions.
    * Limit how many Runs to update.
    */
   limit?: number
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.RunIncludeUpdateManyAndReturn<ExtArgs> | null
 }
 
 /**
@@ -2614,6 +3138,49 @@ export type Run$modelsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs
   take?: number
   skip?: number
   distinct?: Prisma.ModelScalarFieldEnum | Prisma.ModelScalarFieldEnum[]
+}
+
+/**
+ * Run.stitches
+ */
+export type Run$stitchesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the StitchResult
+   */
+  select?: Prisma.StitchResultSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the StitchResult
+   */
+  omit?: Prisma.StitchResultOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.StitchResultInclude<ExtArgs> | null
+  where?: Prisma.StitchResultWhereInput
+  orderBy?: Prisma.StitchResultOrderByWithRelationInput | Prisma.StitchResultOrderByWithRelationInput[]
+  cursor?: Prisma.StitchResultWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.StitchResultScalarFieldEnum | Prisma.StitchResultScalarFieldEnum[]
+}
+
+/**
+ * Run.family
+ */
+export type Run$familyArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Family
+   */
+  select?: Prisma.FamilySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Family
+   */
+  omit?: Prisma.FamilyOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.FamilyInclude<ExtArgs> | null
+  where?: Prisma.FamilyWhereInput
 }
 
 /**

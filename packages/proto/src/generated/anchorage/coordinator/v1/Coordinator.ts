@@ -11,6 +11,8 @@ import type { ReportMetricsRequest as _anchorage_coordinator_v1_ReportMetricsReq
 import type { ReportMetricsResponse as _anchorage_coordinator_v1_ReportMetricsResponse, ReportMetricsResponse__Output as _anchorage_coordinator_v1_ReportMetricsResponse__Output } from '../../../anchorage/coordinator/v1/ReportMetricsResponse.js';
 import type { ReportResultRequest as _anchorage_coordinator_v1_ReportResultRequest, ReportResultRequest__Output as _anchorage_coordinator_v1_ReportResultRequest__Output } from '../../../anchorage/coordinator/v1/ReportResultRequest.js';
 import type { ReportResultResponse as _anchorage_coordinator_v1_ReportResultResponse, ReportResultResponse__Output as _anchorage_coordinator_v1_ReportResultResponse__Output } from '../../../anchorage/coordinator/v1/ReportResultResponse.js';
+import type { SaveCheckpointRequest as _anchorage_coordinator_v1_SaveCheckpointRequest, SaveCheckpointRequest__Output as _anchorage_coordinator_v1_SaveCheckpointRequest__Output } from '../../../anchorage/coordinator/v1/SaveCheckpointRequest.js';
+import type { SaveCheckpointResponse as _anchorage_coordinator_v1_SaveCheckpointResponse, SaveCheckpointResponse__Output as _anchorage_coordinator_v1_SaveCheckpointResponse__Output } from '../../../anchorage/coordinator/v1/SaveCheckpointResponse.js';
 import type { StartAttemptRequest as _anchorage_coordinator_v1_StartAttemptRequest, StartAttemptRequest__Output as _anchorage_coordinator_v1_StartAttemptRequest__Output } from '../../../anchorage/coordinator/v1/StartAttemptRequest.js';
 import type { StartAttemptResponse as _anchorage_coordinator_v1_StartAttemptResponse, StartAttemptResponse__Output as _anchorage_coordinator_v1_StartAttemptResponse__Output } from '../../../anchorage/coordinator/v1/StartAttemptResponse.js';
 import type { WorkerMessage as _anchorage_coordinator_v1_WorkerMessage, WorkerMessage__Output as _anchorage_coordinator_v1_WorkerMessage__Output } from '../../../anchorage/coordinator/v1/WorkerMessage.js';
@@ -73,19 +75,34 @@ export interface CoordinatorClient extends grpc.Client {
   reportMetrics(argument: _anchorage_coordinator_v1_ReportMetricsRequest, callback: grpc.requestCallback<_anchorage_coordinator_v1_ReportMetricsResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * The end of an attempt: its outcome, result and any models it produced, written atomically.
+   * The end of an attempt: its outcome, result, produced models and stitch evaluations, written atomically.
    */
   ReportResult(argument: _anchorage_coordinator_v1_ReportResultRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_anchorage_coordinator_v1_ReportResultResponse__Output>): grpc.ClientUnaryCall;
   ReportResult(argument: _anchorage_coordinator_v1_ReportResultRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_anchorage_coordinator_v1_ReportResultResponse__Output>): grpc.ClientUnaryCall;
   ReportResult(argument: _anchorage_coordinator_v1_ReportResultRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_anchorage_coordinator_v1_ReportResultResponse__Output>): grpc.ClientUnaryCall;
   ReportResult(argument: _anchorage_coordinator_v1_ReportResultRequest, callback: grpc.requestCallback<_anchorage_coordinator_v1_ReportResultResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * The end of an attempt: its outcome, result and any models it produced, written atomically.
+   * The end of an attempt: its outcome, result, produced models and stitch evaluations, written atomically.
    */
   reportResult(argument: _anchorage_coordinator_v1_ReportResultRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_anchorage_coordinator_v1_ReportResultResponse__Output>): grpc.ClientUnaryCall;
   reportResult(argument: _anchorage_coordinator_v1_ReportResultRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_anchorage_coordinator_v1_ReportResultResponse__Output>): grpc.ClientUnaryCall;
   reportResult(argument: _anchorage_coordinator_v1_ReportResultRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_anchorage_coordinator_v1_ReportResultResponse__Output>): grpc.ClientUnaryCall;
   reportResult(argument: _anchorage_coordinator_v1_ReportResultRequest, callback: grpc.requestCallback<_anchorage_coordinator_v1_ReportResultResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Records a checkpoint the attempt wrote to the artifact store (the newest one is resumed from).
+   */
+  SaveCheckpoint(argument: _anchorage_coordinator_v1_SaveCheckpointRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_anchorage_coordinator_v1_SaveCheckpointResponse__Output>): grpc.ClientUnaryCall;
+  SaveCheckpoint(argument: _anchorage_coordinator_v1_SaveCheckpointRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_anchorage_coordinator_v1_SaveCheckpointResponse__Output>): grpc.ClientUnaryCall;
+  SaveCheckpoint(argument: _anchorage_coordinator_v1_SaveCheckpointRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_anchorage_coordinator_v1_SaveCheckpointResponse__Output>): grpc.ClientUnaryCall;
+  SaveCheckpoint(argument: _anchorage_coordinator_v1_SaveCheckpointRequest, callback: grpc.requestCallback<_anchorage_coordinator_v1_SaveCheckpointResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Records a checkpoint the attempt wrote to the artifact store (the newest one is resumed from).
+   */
+  saveCheckpoint(argument: _anchorage_coordinator_v1_SaveCheckpointRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_anchorage_coordinator_v1_SaveCheckpointResponse__Output>): grpc.ClientUnaryCall;
+  saveCheckpoint(argument: _anchorage_coordinator_v1_SaveCheckpointRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_anchorage_coordinator_v1_SaveCheckpointResponse__Output>): grpc.ClientUnaryCall;
+  saveCheckpoint(argument: _anchorage_coordinator_v1_SaveCheckpointRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_anchorage_coordinator_v1_SaveCheckpointResponse__Output>): grpc.ClientUnaryCall;
+  saveCheckpoint(argument: _anchorage_coordinator_v1_SaveCheckpointRequest, callback: grpc.requestCallback<_anchorage_coordinator_v1_SaveCheckpointResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Called when a worker takes a run's job off the queue; opens an attempt and issues its token.
@@ -126,9 +143,14 @@ export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
   ReportMetrics: grpc.handleUnaryCall<_anchorage_coordinator_v1_ReportMetricsRequest__Output, _anchorage_coordinator_v1_ReportMetricsResponse>;
   
   /**
-   * The end of an attempt: its outcome, result and any models it produced, written atomically.
+   * The end of an attempt: its outcome, result, produced models and stitch evaluations, written atomically.
    */
   ReportResult: grpc.handleUnaryCall<_anchorage_coordinator_v1_ReportResultRequest__Output, _anchorage_coordinator_v1_ReportResultResponse>;
+  
+  /**
+   * Records a checkpoint the attempt wrote to the artifact store (the newest one is resumed from).
+   */
+  SaveCheckpoint: grpc.handleUnaryCall<_anchorage_coordinator_v1_SaveCheckpointRequest__Output, _anchorage_coordinator_v1_SaveCheckpointResponse>;
   
   /**
    * Called when a worker takes a run's job off the queue; opens an attempt and issues its token.
@@ -143,5 +165,6 @@ export interface CoordinatorDefinition extends grpc.ServiceDefinition {
   Register: MethodDefinition<_anchorage_coordinator_v1_RegisterRequest, _anchorage_coordinator_v1_RegisterResponse, _anchorage_coordinator_v1_RegisterRequest__Output, _anchorage_coordinator_v1_RegisterResponse__Output>
   ReportMetrics: MethodDefinition<_anchorage_coordinator_v1_ReportMetricsRequest, _anchorage_coordinator_v1_ReportMetricsResponse, _anchorage_coordinator_v1_ReportMetricsRequest__Output, _anchorage_coordinator_v1_ReportMetricsResponse__Output>
   ReportResult: MethodDefinition<_anchorage_coordinator_v1_ReportResultRequest, _anchorage_coordinator_v1_ReportResultResponse, _anchorage_coordinator_v1_ReportResultRequest__Output, _anchorage_coordinator_v1_ReportResultResponse__Output>
+  SaveCheckpoint: MethodDefinition<_anchorage_coordinator_v1_SaveCheckpointRequest, _anchorage_coordinator_v1_SaveCheckpointResponse, _anchorage_coordinator_v1_SaveCheckpointRequest__Output, _anchorage_coordinator_v1_SaveCheckpointResponse__Output>
   StartAttempt: MethodDefinition<_anchorage_coordinator_v1_StartAttemptRequest, _anchorage_coordinator_v1_StartAttemptResponse, _anchorage_coordinator_v1_StartAttemptRequest__Output, _anchorage_coordinator_v1_StartAttemptResponse__Output>
 }

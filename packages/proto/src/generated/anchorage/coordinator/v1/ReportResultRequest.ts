@@ -2,6 +2,7 @@
 
 import type { AttemptError as _anchorage_coordinator_v1_AttemptError, AttemptError__Output as _anchorage_coordinator_v1_AttemptError__Output } from '../../../anchorage/coordinator/v1/AttemptError.js';
 import type { ProducedModel as _anchorage_coordinator_v1_ProducedModel, ProducedModel__Output as _anchorage_coordinator_v1_ProducedModel__Output } from '../../../anchorage/coordinator/v1/ProducedModel.js';
+import type { StitchEvaluation as _anchorage_coordinator_v1_StitchEvaluation, StitchEvaluation__Output as _anchorage_coordinator_v1_StitchEvaluation__Output } from '../../../anchorage/coordinator/v1/StitchEvaluation.js';
 
 export interface ReportResultRequest {
   /**
@@ -24,6 +25,10 @@ export interface ReportResultRequest {
    * Models to register together with the result.
    */
   'models'?: (_anchorage_coordinator_v1_ProducedModel)[];
+  /**
+   * Every evaluated configuration of a stitch run; the coordinator marks the Pareto frontier.
+   */
+  'stitches'?: (_anchorage_coordinator_v1_StitchEvaluation)[];
 }
 
 export interface ReportResultRequest__Output {
@@ -47,4 +52,8 @@ export interface ReportResultRequest__Output {
    * Models to register together with the result.
    */
   'models': (_anchorage_coordinator_v1_ProducedModel__Output)[];
+  /**
+   * Every evaluated configuration of a stitch run; the coordinator marks the Pareto frontier.
+   */
+  'stitches': (_anchorage_coordinator_v1_StitchEvaluation__Output)[];
 }

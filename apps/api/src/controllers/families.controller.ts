@@ -1,0 +1,42 @@
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { FamiliesService } from '../services/families.service.js';
+import { ref } from '../http/openapi.js';
+import { parseQuery } from '../http/query.js';
+
+const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }).strict();
+
+@ApiTags('families')
+@Controller('v1/families')
+export class FamiliesController {
+  constructor(private readonly families: FamiliesService) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Train an anchor family',
+    description: 'One train run per member (smallest first); the family is ready to stitch when all of them succeeded.',
+  })
+  @ApiBody({ schema: ref('CreateFamilyRequest') })
+  @ApiResponse({ status: 201, schema: ref('Family') })
+  @ApiResponse({ status: 400, schema: ref('Error') })
+  create(@Body() body: unknown) {
+    return this.families.create(body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List families, newest first' })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } })
+  @ApiResponse({ status: 200, schema: ref('FamilyList') })
+  list(@Query() query: unknown) {
+    return this.families.list(parseQuery(listQuery, query).limit);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A family with its members, their train runs and anchors' })
+  @ApiResponse({ status: 200, schema: ref('Family') })
+  @ApiResponse({ status: 404, schema: ref('Error') })
+  get(@Param('id') id: string) {
+    return this.families.get(id);
+  }
+}
