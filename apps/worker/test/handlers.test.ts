@@ -113,7 +113,7 @@ describe('train and evaluate handlers', () => {
     expect(ev.result).toMatchObject({ modelId: 'm-1', count: loadMnist({ seed: 3, testFraction: 0.05 }).test.count });
     expect(ev.result.accuracy).toBeCloseTo(r.testAccuracy, 6);
     expect(ev.result.loss).toBeCloseTo(r.testLoss, 4);
-    expect(evRec.metrics.map((x) => x.name).sort()).toEqual(['test/accuracy', 'test/loss']);
+    expect(evRec.metrics.map((x) => x.name).sort()).toEqual(['eval/flops', 'eval/params', 'eval/top5', 'test/accuracy', 'test/loss']);
     expect(tf.memory().numTensors).toBe(before);
   });
 

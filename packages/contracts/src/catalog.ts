@@ -165,8 +165,8 @@ export const stitchSpecSchema = z
     nearest: z.boolean().default(true),
     /** v2 low-rank stitching layers (rank of the LoRA update on the least-squares init). */
     loraRank: z.number().int().min(1).max(1024).optional(),
-    /** How a configuration is drawn each step: uniformly, or v2's FLOPs-grouped sampling. */
-    sampling: z.enum(['uniform', 'ros']).default('uniform'),
+    /** How a configuration is drawn each step: uniformly, or v2's FLOPs-grouped sampling (default: v1 uniform, v2 ros). */
+    sampling: z.enum(['uniform', 'ros']).optional(),
     /** ROS group gap in multiply-adds (default: chosen from the anchors' FLOPs). */
     flopsGap: z.number().gt(0).optional(),
     /** Train the anchors too (SN-Net's default); false trains only the stitching layers. */
@@ -195,8 +195,9 @@ export const stitchSpecSchema = z
       .default({ batchSize: 256, latency: { batchSize: 64, warmup: 10, runs: 50 } }),
   })
   .strict()
-  .refine((s) => (s.anchors === undefined) !== (s.familyId === undefined), {
-    message: 'give either anchors or familyId',
+  // The API rejects both at submit and then stores the family's anchors next to its id.
+  .refine((s) => s.anchors !== undefined || s.familyId !== undefined, {
+    message: 'give anchors or familyId',
     path: ['anchors'],
   })
   .refine((s) => s.method !== 'snnet-v2' || s.anchors === undefined || s.anchors.length === 2, {

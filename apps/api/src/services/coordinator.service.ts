@@ -268,8 +268,7 @@ export class CoordinatorService {
 
 /** A stitch run's evaluations as rows, with the FLOPs Pareto frontier marked. */
 function stitchRows(request: ReportResultRequest__Output): NewStitch[] {
-  const points = request.stitches.map((s) => ({ id: s.stitchId, accuracy: s.accuracy, flops: s.flops }));
-  const onFrontier = new Set(paretoFrontier(points).map((p) => p.id));
+  const onFrontier = new Set(paretoFrontier(request.stitches).map((s) => s.stitchId));
   return request.stitches.map((s) => ({
     stitchId: s.stitchId,
     label: s.label,

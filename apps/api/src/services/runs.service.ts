@@ -148,6 +148,9 @@ export class RunsService {
       }
     }
     if (kind === 'stitch') {
+      if (spec.anchors && spec.familyId) {
+        throw new InvalidRequestError('invalid stitch spec', [{ path: 'spec.anchors', message: 'give either anchors or familyId, not both' }]);
+      }
       const anchors = spec.familyId ? await this.families.anchorsOf(spec.familyId as string) : (spec.anchors as string[]);
       const found = new Set((await this.models.findByIds(anchors)).map((m) => m.id));
       const issues = anchors.flatMap((id, i) => (found.has(id) ? [] : [{ path: `spec.anchors.${i}`, message: `model not found: ${id}` }]));

@@ -23,8 +23,8 @@ export class StitchesService {
 
   async frontier(runId: string, budget: Budget) {
     const rows = await this.rowsOf(runId);
-    const cost = budget.maxLatencyMs !== undefined ? 'latencyMs' : 'flops';
-    const frontier = paretoFrontier(rows.map(point), cost).map((p) => p.row);
+    const cost = budget.maxLatencyMs !== undefined && budget.maxFlops === undefined ? 'latencyMs' : 'flops';
+    const frontier = paretoFrontier(rows.map(point), { cost: cost === 'flops' ? 'flops' : 'latency' }).map((p) => p.row);
     const hasBudget = budget.maxFlops !== undefined || budget.maxLatencyMs !== undefined;
     const best = hasBudget ? (bestUnderBudget(rows.map(point), budget)?.row ?? null) : (frontier.at(-1) ?? null);
     if (hasBudget && !best) {
@@ -73,4 +73,10 @@ export class StitchesService {
   }
 }
 
-const point = (row: StitchRow) => ({ id: row.stitchId, accuracy: row.accuracy, flops: row.flops, latencyMs: row.latencyMs, row });
+/** A row as the frontier functions read it (latency is left out when it was not measured). */
+const point = (row: StitchRow) => ({
+  accuracy: row.accuracy,
+  flops: row.flops,
+  latencyMs: row.latencyMs === null ? undefined : { median: row.latencyMs },
+  row,
+});

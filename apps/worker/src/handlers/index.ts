@@ -1,7 +1,8 @@
-// The handlers of this worker, by job kind (stitch and finetune come with their issues).
+// The handlers of this worker, by job kind (finetune comes with its issue).
 import type { JobKind } from '@anchorage/contracts';
 import { createDiagnosticHandler } from './diagnostic.js';
 import { evaluateHandler } from './evaluate.js';
+import { stitchHandler } from './stitch.js';
 import { trainHandler } from './train.js';
 import type { Handler } from './types.js';
 
@@ -9,6 +10,7 @@ export function createHandlers(options: { diagnosticsEnabled: boolean }): Partia
   return {
     train: trainHandler as Handler,
     evaluate: evaluateHandler as Handler,
+    stitch: stitchHandler as Handler,
     diagnostic: createDiagnosticHandler({ enabled: options.diagnosticsEnabled }) as Handler,
   };
 }

@@ -197,19 +197,125 @@ export function initialViTWeights(config: ViTConfig, seed: number, init: ViTInit
   return values;
 }
 
-interface BlockVars {
-  norm1w: tf.Variable<tf.Rank.R1>;
-  norm1b: tf.Variable<tf.Rank.R1>;
-  qkvW: tf.Variable<tf.Rank.R2>;
-  qkvB: tf.Variable<tf.Rank.R1>;
-  projW: tf.Variable<tf.Rank.R2>;
-  projB: tf.Variable<tf.Rank.R1>;
-  norm2w: tf.Variable<tf.Rank.R1>;
-  norm2b: tf.Variable<tf.Rank.R1>;
-  fc1W: tf.Variable<tf.Rank.R2>;
-  fc1B: tf.Variable<tf.Rank.R1>;
-  fc2W: tf.Variable<tf.Rank.R2>;
-  fc2B: tf.Variable<tf.Rank.R1>;
+/** The tensors of one transformer block (variables in a ViT, plain tensors elsewhere). */
+export interface ViTBlockWeights {
+  norm1w: tf.Tensor1D;
+  norm1b: tf.Tensor1D;
+  qkvW: tf.Tensor2D;
+  qkvB: tf.Tensor1D;
+  projW: tf.Tensor2D;
+  projB: tf.Tensor1D;
+  norm2w: tf.Tensor1D;
+  norm2b: tf.Tensor1D;
+  fc1W: tf.Tensor2D;
+  fc1B: tf.Tensor1D;
+  fc2W: tf.Tensor2D;
+  fc2B: tf.Tensor1D;
+}
+
+/** Patch embedding, CLS token and position embedding. */
+export interface ViTEmbedWeights {
+  patchW: tf.Tensor2D;
+  patchB: tf.Tensor1D;
+  cls: tf.Tensor;
+  pos: tf.Tensor;
+}
+
+/** Final LayerNorm (γ, β) and the linear head. */
+export interface ViTHeadWeights {
+  normW: tf.Tensor1D;
+  normB: tf.Tensor1D;
+  headW: tf.Tensor2D;
+  headB: tf.Tensor1D;
+}
+
+/** Looks up the weights of block `i` by timm name through `get` (e.g. a ViT's variables). */
+export function vitBlockWeights(get: (name: string) => tf.Tensor, i: number, prefix = ''): ViTBlockWeights {
+  const p = `${prefix}blocks.${i}.`;
+  const g = <T extends tf.Tensor>(n: string) => get(`${p}${n}`) as T;
+  return {
+    norm1w: g('norm1.weight'),
+    norm1b: g('norm1.bias'),
+    qkvW: g('attn.qkv.weight'),
+    qkvB: g('attn.qkv.bias'),
+    projW: g('attn.proj.weight'),
+    projB: g('attn.proj.bias'),
+    norm2w: g('norm2.weight'),
+    norm2b: g('norm2.bias'),
+    fc1W: g('mlp.fc1.weight'),
+    fc1B: g('mlp.fc1.bias'),
+    fc2W: g('mlp.fc2.weight'),
+    fc2B: g('mlp.fc2.bias'),
+  };
+}
+
+/**
+ * Patch embedding + CLS token + position embedding (see {@link ViT.embed}). A free function so that
+ * models assembled from parts of ViTs (exported stitches) run exactly the same ops.
+ */
+export function vitEmbed(config: ViTConfig, w: ViTEmbedWeights, x: tf.Tensor): tf.Tensor3D {
+  const { imageSize: S, channels: C, patchSize: P, dim: D } = config;
+  const perImage = S * S * C;
+  if (x.size % perImage !== 0 || x.shape[0] === undefined || x.size / x.shape[0] !== perImage) {
+    throw new Error(`embed: expected images of ${S}×${S}×${C}, got shape [${x.shape}]`);
+  }
+  const B = x.shape[0];
+  const g = S / P;
+  return tf.tidy(() => {
+    // [B, g, P, g, P·C] viewed as [B·g, P, g, P·C] → [B·g, g, P, P·C] → [B·N_p, P·P·C]
+    const patches = tf.reshape(tf.transpose(tf.reshape(x, [B * g, P, g, P * C]), [0, 2, 1, 3]), [B * g * g, P * P * C]);
+    const emb = dense(patches as tf.Tensor2D, w.patchW, w.patchB, { inputGrad: false });
+    const tokens = tf.reshape(emb, [B, g * g, D]);
+    const cls = tf.add(tf.zeros([B, 1, D]), w.cls);
+    return tf.add(tf.concat([cls, tokens], 1), w.pos) as tf.Tensor3D;
+  });
+}
+
+/** One pre-norm transformer block (see {@link ViT.block}); `label` names it in error messages. */
+export function vitBlock(config: ViTConfig, p: ViTBlockWeights, h: tf.Tensor3D, label = 'block'): tf.Tensor3D {
+  const { dim: D, heads: H } = config;
+  const [B, N, hd] = h.shape;
+  if (hd !== D) throw new Error(`${label}: expected width ${D}, got [${h.shape}]`);
+  const dh = D / H;
+  return tf.tidy(() => {
+    const x = tf.reshape(h, [B * N, D]) as tf.Tensor2D;
+    const n1 = layerNorm(x, p.norm1w, p.norm1b, VIT_LAYER_NORM_EPS);
+    const qkv = dense(n1, p.qkvW, p.qkvB);
+    // Split on the last axis, then only 4-D transposes ([B, N, H, dh] → [B, H, N, dh]).
+    const [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    const qh = tf.transpose(tf.reshape(tf.mul(q, 1 / Math.sqrt(dh)), [B, N, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
+    const kT = tf.transpose(tf.reshape(k, [B, N, H, dh]), [0, 2, 3, 1]) as tf.Tensor4D;
+    const vh = tf.transpose(tf.reshape(v, [B, N, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
+    const attn = tf.softmax(bmm(qh, kT)) as tf.Tensor4D;
+    const o = tf.reshape(tf.transpose(bmm(attn, vh), [0, 2, 1, 3]), [B * N, D]) as tf.Tensor2D;
+    const h1 = tf.add(x, dense(o, p.projW, p.projB)) as tf.Tensor2D;
+    const n2 = layerNorm(h1, p.norm2w, p.norm2b, VIT_LAYER_NORM_EPS);
+    const m = dense(gelu(dense(n2, p.fc1W, p.fc1B), 'tanh'), p.fc2W, p.fc2B);
+    return tf.reshape(tf.add(h1, m), [B, N, D]) as tf.Tensor3D;
+  });
+}
+
+/** The final LayerNorm applied to the CLS token: [B, N, D] → [B, D] (penultimate features). */
+export function vitClsFeatures(config: ViTConfig, w: Pick<ViTHeadWeights, 'normW' | 'normB'>, h: tf.Tensor3D, label = 'head'): tf.Tensor2D {
+  const D = config.dim;
+  const [B, , hd] = h.shape;
+  if (hd !== D) throw new Error(`${label}: expected width ${D}, got [${h.shape}]`);
+  return tf.tidy(() => {
+    // LayerNorm is per token, so normalising only CLS equals timm's norm-then-select.
+    const cls = tf.reshape(tf.slice(h, [0, 0, 0], [B, 1, D]), [B, D]) as tf.Tensor2D;
+    return layerNorm(cls, w.normW, w.normB, VIT_LAYER_NORM_EPS);
+  });
+}
+
+/** Final LayerNorm and linear head on the CLS token: [B, N, D] → logits [B, numClasses]. */
+export function vitHead(config: ViTConfig, w: ViTHeadWeights, h: tf.Tensor3D): tf.Tensor2D {
+  return tf.tidy(() => dense(vitClsFeatures(config, w, h), w.headW, w.headB));
+}
+
+/** What a model is, for model-agnostic consumers (see io.ts `loadModel`). */
+export interface ViTArchitecture {
+  kind: 'vit';
+  config: ViTConfig;
 }
 
 export interface CreateViTOptions {
@@ -226,7 +332,9 @@ export class ViT implements Classifier {
   /** Tokens per image including CLS. */
   readonly tokens: number;
   private readonly vars: Map<string, tf.Variable>;
-  private readonly blockVars: BlockVars[];
+  private readonly blockVars: ViTBlockWeights[];
+  private readonly embedVars: ViTEmbedWeights;
+  private readonly headVars: ViTHeadWeights;
   private disposed = false;
 
   constructor(config: ViTConfig, options: CreateViTOptions = {}) {
@@ -250,25 +358,21 @@ export class ViT implements Classifier {
       for (const v of this.vars.values()) v.dispose();
       throw err;
     }
-    const g = <R extends tf.Rank>(name: string) => this.vars.get(name)! as tf.Variable<R>;
+    const get = (name: string) => this.vars.get(name)!;
     this.blockVars = [];
-    for (let i = 0; i < this.config.depth; i++) {
-      const p = `blocks.${i}.`;
-      this.blockVars.push({
-        norm1w: g(`${p}norm1.weight`),
-        norm1b: g(`${p}norm1.bias`),
-        qkvW: g(`${p}attn.qkv.weight`),
-        qkvB: g(`${p}attn.qkv.bias`),
-        projW: g(`${p}attn.proj.weight`),
-        projB: g(`${p}attn.proj.bias`),
-        norm2w: g(`${p}norm2.weight`),
-        norm2b: g(`${p}norm2.bias`),
-        fc1W: g(`${p}mlp.fc1.weight`),
-        fc1B: g(`${p}mlp.fc1.bias`),
-        fc2W: g(`${p}mlp.fc2.weight`),
-        fc2B: g(`${p}mlp.fc2.bias`),
-      });
-    }
+    for (let i = 0; i < this.config.depth; i++) this.blockVars.push(vitBlockWeights(get, i));
+    this.embedVars = {
+      patchW: get('patch_embed.proj.weight') as tf.Tensor2D,
+      patchB: get('patch_embed.proj.bias') as tf.Tensor1D,
+      cls: get('cls_token'),
+      pos: get('pos_embed'),
+    };
+    this.headVars = {
+      normW: get('norm.weight') as tf.Tensor1D,
+      normB: get('norm.bias') as tf.Tensor1D,
+      headW: get('head.weight') as tf.Tensor2D,
+      headB: get('head.bias') as tf.Tensor1D,
+    };
   }
 
   get depth(): number {
@@ -277,11 +381,6 @@ export class ViT implements Classifier {
 
   get dim(): number {
     return this.config.dim;
-  }
-
-  private v<R extends tf.Rank>(name: string): tf.Variable<R> {
-    this.assertLive();
-    return this.vars.get(name)! as tf.Variable<R>;
   }
 
   private assertLive(): void {
@@ -293,50 +392,15 @@ export class ViT implements Classifier {
    * tokens [B, N, D]. Patchify is reshape + 4-D transpose + matMul (no conv, no gather).
    */
   embed(x: tf.Tensor): tf.Tensor3D {
-    const { imageSize: S, channels: C, patchSize: P, dim: D } = this.config;
-    const perImage = S * S * C;
-    if (x.size % perImage !== 0 || x.shape[0] === undefined || x.size / x.shape[0] !== perImage) {
-      throw new Error(`embed: expected images of ${S}×${S}×${C}, got shape [${x.shape}]`);
-    }
-    const B = x.shape[0];
-    const g = S / P;
-    return tf.tidy(() => {
-      // [B, g, P, g, P·C] viewed as [B·g, P, g, P·C] → [B·g, g, P, P·C] → [B·N_p, P·P·C]
-      const patches = tf.reshape(tf.transpose(tf.reshape(x, [B * g, P, g, P * C]), [0, 2, 1, 3]), [B * g * g, P * P * C]);
-      const emb = dense(patches as tf.Tensor2D, this.v('patch_embed.proj.weight'), this.v('patch_embed.proj.bias'), {
-        inputGrad: false,
-      });
-      const tokens = tf.reshape(emb, [B, g * g, D]);
-      const cls = tf.add(tf.zeros([B, 1, D]), this.v('cls_token'));
-      return tf.add(tf.concat([cls, tokens], 1), this.v('pos_embed')) as tf.Tensor3D;
-    });
+    this.assertLive();
+    return vitEmbed(this.config, this.embedVars, x);
   }
 
   /** Transformer block i (pre-norm attention + MLP, residuals): [B, N, D] → [B, N, D]. */
   block(i: number, h: tf.Tensor3D): tf.Tensor3D {
     this.assertLive();
     if (!Number.isInteger(i) || i < 0 || i >= this.config.depth) throw new Error(`block index ${i} out of range 0..${this.config.depth - 1}`);
-    const { dim: D, heads: H } = this.config;
-    const [B, N, hd] = h.shape;
-    if (hd !== D) throw new Error(`block ${i}: expected width ${D}, got [${h.shape}]`);
-    const dh = D / H;
-    const p = this.blockVars[i]!;
-    return tf.tidy(() => {
-      const x = tf.reshape(h, [B * N, D]) as tf.Tensor2D;
-      const n1 = layerNorm(x, p.norm1w, p.norm1b, VIT_LAYER_NORM_EPS);
-      const qkv = dense(n1, p.qkvW, p.qkvB);
-      // Split on the last axis, then only 4-D transposes ([B, N, H, dh] → [B, H, N, dh]).
-      const [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-      const qh = tf.transpose(tf.reshape(tf.mul(q, 1 / Math.sqrt(dh)), [B, N, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
-      const kT = tf.transpose(tf.reshape(k, [B, N, H, dh]), [0, 2, 3, 1]) as tf.Tensor4D;
-      const vh = tf.transpose(tf.reshape(v, [B, N, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
-      const attn = tf.softmax(bmm(qh, kT)) as tf.Tensor4D;
-      const o = tf.reshape(tf.transpose(bmm(attn, vh), [0, 2, 1, 3]), [B * N, D]) as tf.Tensor2D;
-      const h1 = tf.add(x, dense(o, p.projW, p.projB)) as tf.Tensor2D;
-      const n2 = layerNorm(h1, p.norm2w, p.norm2b, VIT_LAYER_NORM_EPS);
-      const m = dense(gelu(dense(n2, p.fc1W, p.fc1B), 'tanh'), p.fc2W, p.fc2B);
-      return tf.reshape(tf.add(h1, m), [B, N, D]) as tf.Tensor3D;
-    });
+    return vitBlock(this.config, this.blockVars[i]!, h, `block ${i}`);
   }
 
   /** Runs blocks [from, to) on h. */
@@ -348,28 +412,21 @@ export class ViT implements Classifier {
     });
   }
 
+  /** The final LayerNorm applied to the CLS token of block output h: [B, N, D] → [B, D]. */
+  clsFeatures(h: tf.Tensor3D): tf.Tensor2D {
+    this.assertLive();
+    return vitClsFeatures(this.config, this.headVars, h);
+  }
+
   /** Final LayerNorm and linear head on the CLS token: [B, N, D] → logits [B, numClasses]. */
   head(h: tf.Tensor3D): tf.Tensor2D {
     this.assertLive();
-    const D = this.config.dim;
-    const [B, , hd] = h.shape;
-    if (hd !== D) throw new Error(`head: expected width ${D}, got [${h.shape}]`);
-    return tf.tidy(() => {
-      // LayerNorm is per token, so normalising only CLS equals timm's norm-then-select.
-      const cls = tf.reshape(tf.slice(h, [0, 0, 0], [B, 1, D]), [B, D]) as tf.Tensor2D;
-      const n = layerNorm(cls, this.v('norm.weight'), this.v('norm.bias'), VIT_LAYER_NORM_EPS);
-      return dense(n, this.v('head.weight'), this.v('head.bias'));
-    });
+    return vitHead(this.config, this.headVars, h);
   }
 
   /** CLS features after the final LayerNorm (penultimate features, for probes and kNN): [B, D]. */
   features(x: tf.Tensor): tf.Tensor2D {
-    const D = this.config.dim;
-    return tf.tidy(() => {
-      const h = this.blocks(this.embed(x));
-      const cls = tf.reshape(tf.slice(h, [0, 0, 0], [h.shape[0], 1, D]), [h.shape[0], D]) as tf.Tensor2D;
-      return layerNorm(cls, this.v('norm.weight'), this.v('norm.bias'), VIT_LAYER_NORM_EPS);
-    });
+    return tf.tidy(() => this.clsFeatures(this.blocks(this.embed(x))));
   }
 
   /** Full forward pass: images → logits [B, numClasses]. */
@@ -388,6 +445,11 @@ export class ViT implements Classifier {
     let n = 0;
     for (const v of this.vars.values()) n += v.size;
     return n;
+  }
+
+  /** What this model is (see io.ts `loadModel`, which returns ViTs and exported stitches). */
+  get architecture(): ViTArchitecture {
+    return { kind: 'vit', config: { ...this.config } };
   }
 
   /** MACs per image, fvcore convention (ml-methods.md section 4). */

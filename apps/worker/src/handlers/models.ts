@@ -1,0 +1,95 @@
+// Loading a registered model from the artifact store, whatever produced it: a saved ViT or stitched
+// model folder, or one configuration of a trained SN-Net (an exported stitch refers to its run's
+// SN-Net and a configuration id, so export needs no tensor work in the API).
+import { fileURLToPath } from 'node:url';
+import { extractStitch, loadModel, loadSNNet, StitchedModel, ViT, type EvaluableModel } from '@anchorage/ml';
+import { NonRetryableError, ValidationError } from '../errors.js';
+
+export type LoadedModel = EvaluableModel & { dispose(): void };
+
+/** One model as the coordinator passes it in StartAttempt `inputs_json`. */
+export interface ModelInput {
+  id: string;
+  artifactUri: string;
+  architecture?: unknown;
+  lineage?: { data?: { dataset?: string; testFraction?: number; seed?: number }; [key: string]: unknown } | null;
+}
+
+/** Accepts a JSON object or its JSON text (as stored in `lineage_json`). */
+function asObject(value: unknown): Record<string, unknown> | undefined {
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+export function resolveModelInput(inputs: Record<string, unknown>, modelId: string): ModelInput {
+  const models = asObject(inputs.models);
+  const model = asObject(models?.[modelId]);
+  if (!model || typeof model.artifactUri !== 'string' || model.artifactUri === '') {
+    throw new ValidationError(`model ${modelId} was not resolved by the coordinator (no artifactUri in inputs)`);
+  }
+  return {
+    id: typeof model.id === 'string' ? model.id : modelId,
+    artifactUri: model.artifactUri,
+    architecture: asObject(model.architecture) ?? model.architecture,
+    lineage: (asObject(model.lineage) as ModelInput['lineage']) ?? null,
+  };
+}
+
+/** Local folder of a `file://` artifact URI. */
+export function artifactPath(uri: string): string {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new ValidationError(`artifact URI ${JSON.stringify(uri)} is not a URL`);
+  }
+  if (url.protocol !== 'file:') throw new NonRetryableError(`artifact URI scheme ${url.protocol} is not supported by this worker`, 'UnsupportedArtifactError');
+  return fileURLToPath(url);
+}
+
+export async function loadRegisteredModel(input: ModelInput): Promise<LoadedModel> {
+  const dir = artifactPath(input.artifactUri);
+  const architecture = asObject(input.architecture);
+  try {
+    if (architecture?.format === 'snnet-stitch') {
+      const net = await loadSNNet(dir);
+      try {
+        const { architecture: stitch, weights } = await extractStitch(net, Number(architecture.stitchId));
+        return new StitchedModel(stitch, weights);
+      } finally {
+        net.dispose();
+      }
+    }
+    return await loadModel(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new NonRetryableError(`model ${input.id}: no saved model at ${dir}`, 'ModelNotFoundError', { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Loads the anchors of a stitch run, in the given order; each must be a ViT. */
+export async function loadAnchors(inputs: Record<string, unknown>, ids: string[]): Promise<ViT[]> {
+  const anchors: ViT[] = [];
+  try {
+    for (const id of ids) {
+      const model = await loadRegisteredModel(resolveModelInput(inputs, id));
+      if (!(model instanceof ViT)) {
+        model.dispose();
+        throw new ValidationError(`model ${id} is not a ViT anchor; stitching needs ViT anchors`);
+      }
+      anchors.push(model);
+    }
+    return anchors;
+  } catch (err) {
+    for (const a of anchors) a.dispose();
+    throw err;
+  }
+}

@@ -1,0 +1,170 @@
+// stitch: turn anchors into one SN-Net (v1 or v2): least-squares initialised stitching layers, one
+// sampled configuration per step, checkpoints to the artifact store, then every configuration
+// evaluated on the test split. The coordinator stores the evaluations and marks the frontier.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { paretoFrontier, spearman, type StitchSpec } from '@anchorage/contracts';
+import type { StitchEvaluation } from '@anchorage/proto';
+import {
+  evaluateStitches,
+  initBackend,
+  loadCheckpoint,
+  loadMnist,
+  restoreSNNet,
+  saveCheckpoint,
+  saveSNNet,
+  snnetCheckpoint,
+  SNNet,
+  trainSNNet,
+  type SNNetCheckpoint,
+  type StitchResult,
+} from '@anchorage/ml';
+import { throwIfAborted } from '../errors.js';
+import { loadAnchors, resolveModelInput } from './models.js';
+import type { Handler } from './types.js';
+
+/** Fraction of the progress bar spent training; evaluating every stitch takes the rest. */
+const TRAIN_SHARE = 0.7;
+
+export function runDir(artifactsDir: string, runId: string): string {
+  return join(artifactsDir, 'runs', runId);
+}
+
+/** The newest checkpoint an earlier attempt of this run left, if any. */
+async function latestCheckpoint(dir: string): Promise<{ step: number; path: string } | null> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const steps = names.map((n) => /^step-(\d+)$/.exec(n)).filter((m) => m !== null).map((m) => Number(m[1]));
+  if (steps.length === 0) return null;
+  const step = Math.max(...steps);
+  return { step, path: join(dir, `step-${step}`) };
+}
+
+export const stitchHandler: Handler<StitchSpec> = async (ctx) => {
+  const { spec, inputs, signal, report, artifactsDir, runId } = ctx;
+  const started = Date.now();
+  const backend = await initBackend();
+  const anchorIds = spec.anchors as string[];
+  const first = resolveModelInput(inputs, anchorIds[0]);
+  const lineage = first.lineage?.data ?? {};
+  const split = {
+    dataset: 'mnist',
+    testFraction: spec.data?.testFraction ?? lineage.testFraction ?? 0.2,
+    seed: spec.data?.seed ?? lineage.seed ?? 0,
+  };
+  const data = loadMnist({ seed: split.seed, testFraction: split.testFraction });
+  const checkpoints = join(runDir(artifactsDir, runId), 'checkpoints');
+
+  // Resume from the newest checkpoint of an earlier attempt; otherwise start from the anchors.
+  const found = await latestCheckpoint(checkpoints);
+  let resume: SNNetCheckpoint | undefined;
+  let net: SNNet;
+  if (found) {
+    resume = await loadCheckpoint(found.path);
+    net = restoreSNNet(resume);
+    report.log('info', `resuming from the checkpoint at step ${found.step}`);
+  } else {
+    const anchors = await loadAnchors(inputs, anchorIds);
+    net = new SNNet(anchors, {
+      method: spec.method === 'snnet-v2' ? 'v2' : 'v1',
+      windowSize: spec.window.size,
+      stride: spec.window.stride,
+      nearest: spec.nearest,
+      lora: spec.loraRank !== undefined ? { rank: spec.loraRank } : undefined,
+      seed: spec.seed,
+    });
+  }
+  try {
+    const configurations = net.configurations();
+    report.log(
+      'info',
+      `SN-Net ${spec.method} over ${net.anchors.length} anchors (widths ${net.anchors.map((a) => a.dim).join('/')}): ` +
+        `${configurations.length} configurations, ${net.layers.size} stitching layers; backend ${backend.backend}`,
+    );
+
+    const trained = await trainSNNet({
+      net,
+      data: data.train,
+      steps: spec.steps,
+      batchSize: spec.batchSize,
+      learningRate: spec.learningRate,
+      weightDecay: spec.weightDecay,
+      warmupSteps: spec.warmupSteps,
+      sampling: spec.sampling,
+      flopsGap: spec.flopsGap,
+      trainAnchors: spec.trainAnchors,
+      distill: spec.distillAlpha !== undefined ? { teacher: 'largest-anchor', alpha: spec.distillAlpha } : undefined,
+      initStitching: resume ? false : { count: spec.initBatch },
+      seed: spec.seed,
+      signal,
+      resume,
+      logEvery: spec.metricsEvery,
+      onStep: (s) => {
+        report.metric('train/loss', s.step, s.loss);
+        report.metric('train/accuracy', s.step, s.accuracy);
+        report.metric('lr', s.step, s.lr);
+        report.progress((TRAIN_SHARE * s.step) / s.totalSteps);
+      },
+      checkpointEvery: spec.checkpointEvery,
+      onCheckpoint: async (state) => {
+        const dir = join(checkpoints, `step-${state.step}`);
+        await saveCheckpoint(dir, await snnetCheckpoint(net, state));
+        await ctx.checkpoint(state.step, pathToFileURL(`${dir}/`).href);
+      },
+    });
+    throwIfAborted(signal);
+
+    const latency = spec.evaluation.latency;
+    const results = await evaluateStitches(net, data.test, {
+      batchSize: spec.evaluation.batchSize,
+      latency: latency === false ? false : { batchSize: latency.batchSize, warmup: latency.warmup, runs: latency.runs },
+      signal,
+      onStitch: (r, i, total) => {
+        report.metric('stitch/accuracy', r.id, r.top1);
+        report.progress(TRAIN_SHARE + ((1 - TRAIN_SHARE) * 0.95 * (i + 1)) / total);
+      },
+    });
+    throwIfAborted(signal);
+
+    const snnetDir = join(runDir(artifactsDir, runId), 'snnet');
+    await saveSNNet(net, snnetDir);
+    report.progress(1);
+
+    const stitchesOnly = results.filter((r) => r.kind === 'stitch');
+    const best = results.reduce((a, b) => (b.top1 > a.top1 ? b : a));
+    const rho = stitchesOnly.length > 1 ? spearman(stitchesOnly.map((r) => r.flops), stitchesOnly.map((r) => r.top1)) : NaN;
+    return {
+      result: {
+        method: spec.method,
+        anchors: anchorIds,
+        artifactUri: pathToFileURL(`${snnetDir}/`).href,
+        data: split,
+        configurations: results.length,
+        frontier: paretoFrontier(results).map((r) => r.id),
+        spearman: Number.isFinite(rho) ? rho : null,
+        best: { stitchId: best.id, label: best.label, accuracy: best.top1, flops: best.flops },
+        trainSteps: trained.steps,
+        durationMs: Date.now() - started,
+      },
+      stitches: results.map((r) => toEvaluation(r, backend.backend)),
+    };
+  } finally {
+    net.dispose();
+  }
+};
+
+function toEvaluation(r: StitchResult, backend: string): StitchEvaluation {
+  return {
+    stitchId: r.id,
+    label: r.label,
+    kind: r.kind,
+    configurationJson: JSON.stringify({ family: r.family, path: r.path, stitches: r.stitches }),
+    flops: r.flops,
+    params: r.params,
+    accuracy: r.top1,
+    top5: r.top5,
+    loss: r.loss,
+    latencyMs: r.latencyMs?.median ?? -1,
+    latencyJson: r.latencyMs ? JSON.stringify({ ...r.latencyMs, backend }) : '',
+  };
+}
