@@ -86,9 +86,12 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     expect(bad.status).toBe(400);
     expect(bad.body.error).toBe('invalid train spec');
     expect(bad.body.issues.map((i: any) => i.path).sort()).toEqual(['spec.batchSize', 'spec.steps']);
-    const unsupported = await platform.request('POST', '/v1/runs', { kind: 'stitch', spec: { anchors: ['a', 'b'] } });
+    const unsupported = await platform.request('POST', '/v1/runs', { kind: 'finetune', spec: { modelId: 'a' } });
     expect(unsupported.status).toBe(400);
-    expect(unsupported.body.error).toBe('kind not supported yet: stitch');
+    expect(unsupported.body.error).toBe('kind not supported yet: finetune');
+    const missingAnchor = await platform.request('POST', '/v1/runs', { kind: 'stitch', spec: { anchors: ['mdl_a', 'mdl_b'] } });
+    expect(missingAnchor.status).toBe(400);
+    expect(missingAnchor.body.issues.map((i: any) => i.path)).toEqual(['spec.anchors.0', 'spec.anchors.1']);
     const missingModel = await platform.request('POST', '/v1/runs', { kind: 'evaluate', spec: { modelId: 'mdl_nope' } });
     expect(missingModel.status).toBe(400);
     expect(missingModel.body.issues).toEqual([{ path: 'spec.modelId', message: 'model not found: mdl_nope' }]);

@@ -24,11 +24,31 @@ describe('job catalog', () => {
     expect(JOB_CATALOG.train.spec.parse({})).toMatchObject({ steps: 500, batchSize: 64, learningRate: 3e-3, weightDecay: 0.05, warmupSteps: 50, model: { preset: 'vit-s', init: 'fan-in' }, data: { dataset: 'mnist', testFraction: 0.2, seed: 0 } });
   });
 
-  it('runs train, evaluate and diagnostic now; stitch and finetune answer "not supported yet"', () => {
-    expect(JOB_KINDS.filter((k) => JOB_CATALOG[k].supported).sort()).toEqual(['diagnostic', 'evaluate', 'train']);
-    const stitch = validateRunRequest({ kind: 'stitch', spec: { anchors: ['a', 'b'] } });
-    expect(stitch.ok).toBe(false);
-    if (!stitch.ok) expect(stitch.error).toBe('kind not supported yet: stitch');
+  it('runs train, stitch, evaluate and diagnostic now; finetune answers "not supported yet"', () => {
+    expect(JOB_KINDS.filter((k) => JOB_CATALOG[k].supported).sort()).toEqual(['diagnostic', 'evaluate', 'stitch', 'train']);
+    const finetune = validateRunRequest({ kind: 'finetune', spec: { modelId: 'a' } });
+    expect(finetune.ok).toBe(false);
+    if (!finetune.ok) expect(finetune.error).toBe('kind not supported yet: finetune');
+  });
+
+  it('stitch specs need anchors or a family, and v2 stitches exactly two anchors', () => {
+    const ok = validateRunRequest({ kind: 'stitch', spec: { familyId: 'fam_1' } });
+    expect(ok.ok).toBe(true);
+    if (ok.ok) expect(ok.value.spec).toMatchObject({ method: 'snnet-v1', window: { size: 2, stride: 1 }, nearest: true, steps: 300, warmupSteps: 30 });
+    const none = validateRunRequest({ kind: 'stitch', spec: {} });
+    expect(none.ok).toBe(false);
+    if (!none.ok) expect(none.issues[0]).toEqual({ path: 'spec.anchors', message: 'give anchors or familyId' });
+    const v2 = validateRunRequest({ kind: 'stitch', spec: { method: 'snnet-v2', anchors: ['a', 'b', 'c'] } });
+    expect(v2.ok).toBe(false);
+    if (!v2.ok) expect(v2.issues[0].message).toBe('snnet-v2 stitches exactly two anchors');
+  });
+
+  it('evaluate specs choose metrics from the suite', () => {
+    const ok = validateRunRequest({ kind: 'evaluate', spec: { modelId: 'm', metrics: ['ece', 'vci'] } });
+    expect(ok.ok).toBe(true);
+    const bad = validateRunRequest({ kind: 'evaluate', spec: { modelId: 'm', metrics: ['mystery'] } });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.issues[0].path).toBe('spec.metrics.0');
   });
 
   it('applies defaults and the kind default accelerator', () => {
