@@ -113,7 +113,7 @@ async function main() {
   if (evaluated.status !== 'succeeded') throw new Error(`evaluate run ended ${evaluated.status}: ${evaluated.error ?? ''}`);
   const m = evaluated.result.metrics;
   console.log(`\nexported as model ${model.id}; evaluation on ${evaluated.result.count} held-out digits:`);
-  console.log(`  top-1 ${pct(m.top1)}  top-5 ${pct(m.top5)}  loss ${m.loss.toFixed(3)}  ECE ${m.ece.ece.toFixed(4)}  kNN top-1 ${pct(m.knn.top1)}  VCI ${m.vci.toFixed(3)}  latency ${m.latency.median.toFixed(1)} ms/batch of ${m.latency.batchSize}`);
+  console.log(`  top-1 ${pct(m.top1)}  top-5 ${pct(m.top5)}  loss ${m.loss.toFixed(3)}  ECE ${m.ece.ece.toFixed(4)}  kNN top-1 ${pct(m.knn.top1)}  VCI ${m.vci.vci.toFixed(3)}  latency ${m.latency.median.toFixed(1)} ms/batch of ${m.latency.batchSize}`);
   console.log(`\n  family:   ${baseUrl}/v1/families/${family.id}\n  frontier: ${baseUrl}/v1/runs/${stitch.id}/frontier\n  docs:     ${baseUrl}/docs`);
 
   if (exitWhenDone) return shutdown(0);
@@ -129,8 +129,13 @@ function printStitchTable(stitches) {
   }
 }
 
-const pct = (x) => `${(x * 100).toFixed(2)}%`;
-const fmtFlops = (x) => (x >= 1e9 ? `${(x / 1e9).toFixed(2)}G` : `${(x / 1e6).toFixed(2)}M`);
+function pct(x) {
+  return `${(x * 100).toFixed(2)}%`;
+}
+
+function fmtFlops(x) {
+  return x >= 1e9 ? `${(x / 1e9).toFixed(2)}G` : `${(x / 1e6).toFixed(2)}M`;
+}
 
 async function api(method, path, body) {
   const response = await fetch(`${baseUrl}${path}`, {

@@ -171,6 +171,12 @@ export const stitchSpecSchema = z
     flopsGap: z.number().gt(0).optional(),
     /** Train the anchors too (SN-Net's default); false trains only the stitching layers. */
     trainAnchors: z.boolean().default(true),
+    /**
+     * Parameters off the sampled path: `skip` leaves them untouched (PyTorch 2's zero_grad(set_to_none));
+     * `zero` gives them zero gradients, so AdamW's decay and momentum still move them (PyTorch 1.x, as
+     * the official runs did). `skip` keeps the anchors' accuracy better in short runs (docs/stitching.md).
+     */
+    offPathUpdates: z.enum(['skip', 'zero']).default('skip'),
     /** Hard distillation from the largest anchor with this weight (0.5 in SN-Net v1); off when absent. */
     distillAlpha: z.number().min(0).max(1).optional(),
     steps: z.number().int().min(1).max(1_000_000).default(300),

@@ -22,7 +22,7 @@ import {
 } from '@anchorage/ml';
 import { throwIfAborted } from '../errors.js';
 import { loadAnchors, resolveModelInput } from './models.js';
-import type { Handler } from './types.js';
+import { reportTrainingStep, type Handler } from './types.js';
 
 /** Fraction of the progress bar spent training; evaluating every stitch takes the rest. */
 const TRAIN_SHARE = 0.7;
@@ -53,6 +53,14 @@ export const stitchHandler: Handler<StitchSpec> = async (ctx) => {
     seed: spec.data?.seed ?? lineage.seed ?? 0,
   };
   const data = loadMnist({ seed: split.seed, testFraction: split.testFraction });
+  // SNNet orders anchors by width (stable), so the names are ordered the same way.
+  const anchorNames = anchorIds
+    .map((id, index) => {
+      const arch = (resolveModelInput(inputs, id).architecture ?? {}) as { preset?: string; dim?: number };
+      return { name: arch.preset ?? id, dim: arch.dim ?? 0, index };
+    })
+    .sort((a, b) => a.dim - b.dim || a.index - b.index)
+    .map((a) => a.name);
   const checkpoints = join(runDir(artifactsDir, runId), 'checkpoints');
 
   // Resume from the newest checkpoint of an earlier attempt; otherwise start from the anchors.
@@ -93,18 +101,14 @@ export const stitchHandler: Handler<StitchSpec> = async (ctx) => {
       sampling: spec.sampling,
       flopsGap: spec.flopsGap,
       trainAnchors: spec.trainAnchors,
+      offPathUpdates: spec.offPathUpdates,
       distill: spec.distillAlpha !== undefined ? { teacher: 'largest-anchor', alpha: spec.distillAlpha } : undefined,
       initStitching: resume ? false : { count: spec.initBatch },
       seed: spec.seed,
       signal,
       resume,
       logEvery: spec.metricsEvery,
-      onStep: (s) => {
-        report.metric('train/loss', s.step, s.loss);
-        report.metric('train/accuracy', s.step, s.accuracy);
-        report.metric('lr', s.step, s.lr);
-        report.progress((TRAIN_SHARE * s.step) / s.totalSteps);
-      },
+      onStep: (s) => reportTrainingStep(report, s, TRAIN_SHARE),
       checkpointEvery: spec.checkpointEvery,
       onCheckpoint: async (state) => {
         const dir = join(checkpoints, `step-${state.step}`);
@@ -146,17 +150,18 @@ export const stitchHandler: Handler<StitchSpec> = async (ctx) => {
         trainSteps: trained.steps,
         durationMs: Date.now() - started,
       },
-      stitches: results.map((r) => toEvaluation(r, backend.backend)),
+      stitches: results.map((r) => toEvaluation(r, backend.backend, anchorNames)),
     };
   } finally {
     net.dispose();
   }
 };
 
-function toEvaluation(r: StitchResult, backend: string): StitchEvaluation {
+function toEvaluation(r: StitchResult, backend: string, anchorNames: string[]): StitchEvaluation {
   return {
     stitchId: r.id,
-    label: r.label,
+    // Labels name anchors A0, A1, … (smallest first); show their presets instead.
+    label: r.label.replace(/\bA(\d+)\b/g, (token, i: string) => anchorNames[Number(i)] ?? token),
     kind: r.kind,
     configurationJson: JSON.stringify({ family: r.family, path: r.path, stitches: r.stitches }),
     flops: r.flops,

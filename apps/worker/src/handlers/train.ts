@@ -13,7 +13,7 @@ import {
   type ViTConfig,
 } from '@anchorage/ml';
 import { throwIfAborted } from '../errors.js';
-import type { Handler } from './types.js';
+import { reportTrainingStep, type Handler } from './types.js';
 
 /** Fraction of the progress bar spent training; evaluation and saving take the rest. */
 const TRAIN_SHARE = 0.9;
@@ -68,12 +68,7 @@ export const trainHandler: Handler<TrainSpec> = async ({ spec, signal, report, a
       seed: spec.seed,
       signal,
       logEvery: spec.metricsEvery,
-      onStep: (s) => {
-        report.metric('train/loss', s.step, s.loss);
-        report.metric('train/accuracy', s.step, s.accuracy);
-        report.metric('lr', s.step, s.lr);
-        report.progress((TRAIN_SHARE * s.step) / s.totalSteps);
-      },
+      onStep: (s) => reportTrainingStep(report, s, TRAIN_SHARE),
     });
 
     const test = await evaluateClassifier(model, split.test, { batchSize: 256, signal });

@@ -42,3 +42,15 @@ export interface HandlerResult {
 }
 
 export type Handler<Spec = Record<string, unknown>> = (ctx: HandlerContext<Spec>) => Promise<HandlerResult>;
+
+/** The metrics every training handler streams per reported step, and its share of the progress bar. */
+export function reportTrainingStep(
+  report: ProgressReport,
+  s: { step: number; totalSteps: number; loss: number; accuracy: number; lr: number },
+  progressShare: number,
+): void {
+  report.metric('train/loss', s.step, s.loss);
+  report.metric('train/accuracy', s.step, s.accuracy);
+  report.metric('lr', s.step, s.lr);
+  report.progress((progressShare * s.step) / s.totalSteps);
+}

@@ -199,3 +199,35 @@ export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): t
 export function accuracyOf(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   return tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar;
 }
+
+/**
+ * Trainable variables for named weights, each checked against its shape. Names missing from
+ * `values` are an error, and so are extra names when `exact`. On any error nothing stays allocated.
+ */
+export function variablesFromWeights(
+  shapes: ReadonlyArray<{ name: string; shape: number[] }>,
+  values: ReadonlyMap<string, Float32Array>,
+  options: { exact?: boolean } = {},
+): Map<string, tf.Variable> {
+  const missing = shapes.filter((s) => !values.has(s.name)).map((s) => s.name);
+  if (missing.length > 0) throw new Error(`missing weights: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
+  if (options.exact) {
+    const known = new Set(shapes.map((s) => s.name));
+    const extra = [...values.keys()].filter((n) => !known.has(n));
+    if (extra.length > 0) throw new Error(`unexpected weights: ${extra.slice(0, 5).join(', ')}`);
+  }
+  const vars = new Map<string, tf.Variable>();
+  try {
+    for (const { name, shape } of shapes) {
+      const v = values.get(name)!;
+      const n = shape.reduce((a, b) => a * b, 1);
+      if (v.length !== n) throw new Error(`weight ${name}: expected ${n} values for shape [${shape}], got ${v.length}`);
+      // Variables are not given engine names: those must be globally unique across models.
+      vars.set(name, tf.tidy(() => tf.variable(tf.tensor(v, shape, 'float32'), true)));
+    }
+  } catch (err) {
+    for (const v of vars.values()) v.dispose();
+    throw err;
+  }
+  return vars;
+}

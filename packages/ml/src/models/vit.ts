@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { deriveSeed, mulberry32, truncatedNormal, uniform } from '../random.js';
 import { ensureGradients } from '../gradients.js';
-import { bmm, dense, gelu, layerNorm } from './ops.js';
+import { bmm, dense, gelu, layerNorm, variablesFromWeights } from './ops.js';
 
 export interface ViTConfig {
   /** Square input side in pixels (28 for MNIST). */
@@ -342,22 +342,7 @@ export class ViT implements Classifier {
     ensureGradients();
     this.tokens = numTokens(this.config);
     const values = options.weights ?? initialViTWeights(this.config, options.seed ?? 0, options.init);
-    this.vars = new Map();
-    const shapes = vitParamShapes(this.config);
-    const missing = shapes.filter((s) => !values.has(s.name)).map((s) => s.name);
-    if (missing.length > 0) throw new Error(`missing weights: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
-    try {
-      for (const { name, shape } of shapes) {
-        const v = values.get(name)!;
-        const n = shape.reduce((a, b) => a * b, 1);
-        if (v.length !== n) throw new Error(`weight ${name}: expected ${n} values for shape [${shape}], got ${v.length}`);
-        // Variables are not given engine names: those must be globally unique across models.
-        this.vars.set(name, tf.tidy(() => tf.variable(tf.tensor(v, shape, 'float32'), true)));
-      }
-    } catch (err) {
-      for (const v of this.vars.values()) v.dispose();
-      throw err;
-    }
+    this.vars = variablesFromWeights(vitParamShapes(this.config), values);
     const get = (name: string) => this.vars.get(name)!;
     this.blockVars = [];
     for (let i = 0; i < this.config.depth; i++) this.blockVars.push(vitBlockWeights(get, i));

@@ -14,7 +14,7 @@
  * Both use model.json + weights.bin (little-endian float32) like 'anchorage-vit/1'.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { dense } from '../models/ops.js';
+import { dense, variablesFromWeights } from '../models/ops.js';
 import {
   blockMacs,
   embedMacs,
@@ -138,24 +138,7 @@ export class StitchedModel implements InferenceModel {
   constructor(architecture: StitchArchitecture, weights: ReadonlyMap<string, Float32Array>) {
     this.architecture = validateStitchArchitecture(architecture);
     ensureGradients();
-    const shapes = stitchWeightShapes(this.architecture);
-    const missing = shapes.filter((s) => !weights.has(s.name)).map((s) => s.name);
-    if (missing.length > 0) throw new Error(`missing weights: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
-    const known = new Set(shapes.map((s) => s.name));
-    const extra = [...weights.keys()].filter((n) => !known.has(n));
-    if (extra.length > 0) throw new Error(`unexpected weights: ${extra.slice(0, 5).join(', ')}`);
-    this.vars = new Map();
-    try {
-      for (const { name, shape } of shapes) {
-        const v = weights.get(name)!;
-        const n = shape.reduce((x, y) => x * y, 1);
-        if (v.length !== n) throw new Error(`weight ${name}: expected ${n} values for shape [${shape}], got ${v.length}`);
-        this.vars.set(name, tf.tidy(() => tf.variable(tf.tensor(v, shape, 'float32'), true)));
-      }
-    } catch (err) {
-      for (const v of this.vars.values()) v.dispose();
-      throw err;
-    }
+    this.vars = variablesFromWeights(stitchWeightShapes(this.architecture), weights, { exact: true });
   }
 
   private assertLive(): void {
