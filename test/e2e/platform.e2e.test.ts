@@ -57,6 +57,24 @@ describe('platform surface', () => {
     expect(refused.body.issues[0]).toMatchObject({ path: 'kind' });
   });
 
+  it('validates family requests, and a family fails when a member run is cancelled', async () => {
+    const bad = await platform.request('POST', '/v1/families', { name: 'x', members: ['vit-s', 'vit-s'], train: { steps: 0 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues.map((i: any) => i.path)).toEqual(['members']);
+    const badTrain = await platform.request('POST', '/v1/families', { name: 'x', train: { steps: 0 } });
+    expect(badTrain.status).toBe(400);
+    expect(badTrain.body.issues[0].path).toBe('train.steps');
+
+    // No worker runs here, so the members stay queued.
+    const family = (await platform.request('POST', '/v1/families', { name: 'doomed', members: ['vit-ti', 'vit-s'] })).body;
+    expect(family.members.map((m: any) => m.runStatus)).toEqual(['queued', 'queued']);
+    await platform.request('POST', `/v1/runs/${family.members[0].runId}/cancel`);
+    const after = (await platform.request('GET', `/v1/families/${family.id}`)).body;
+    expect(after.status).toBe('failed');
+    expect((await platform.request('GET', '/v1/families')).body.families.map((f: any) => f.id)).toContain(family.id);
+    await platform.request('POST', `/v1/runs/${family.members[1].runId}/cancel`);
+  });
+
   it('answers 404 for unknown runs and models', async () => {
     expect((await platform.request('GET', '/v1/runs/run_missing')).status).toBe(404);
     expect((await platform.request('POST', '/v1/runs/run_missing/cancel')).status).toBe(404);

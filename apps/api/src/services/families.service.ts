@@ -61,6 +61,11 @@ export class FamiliesService {
     return { families: (await this.families.list(limit)).map(familyView) };
   }
 
+  /** Recomputes a family's status after one of its runs ended outside the coordinator (a cancel). */
+  async refresh(familyId: string): Promise<void> {
+    await this.runs.transaction((tx) => this.families.refreshStatus(tx, familyId));
+  }
+
   /** Anchor model ids of a ready family, smallest first; 400 when it is not ready. */
   async anchorsOf(id: string): Promise<string[]> {
     const family = await this.get(id).catch(() => null);

@@ -100,7 +100,10 @@ export class RunsService {
         endedAt: now,
         statusReason: 'cancelled by user before it started',
       });
-      if (done) return this.get(id);
+      if (done) {
+        if (run.familyId) await this.families.refresh(run.familyId);
+        return this.get(id);
+      }
       // It started meanwhile: cancel it as a running run.
     }
     await this.runs.markCancelRequested(id);
@@ -119,6 +122,7 @@ export class RunsService {
           statusReason: 'cancelled by user',
         }, tx);
       });
+      if (run.familyId) await this.families.refresh(run.familyId);
     }
     return this.get(id);
   }
