@@ -202,6 +202,42 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     }
   });
 
+  it('downsamples long metric series into buckets that keep a single-step spike', async () => {
+    const client = coordinatorClient(platform.grpcAddress);
+    try {
+      const submitted = await platform.request('POST', '/v1/runs', { kind: 'diagnostic', resources: { accelerator: 'gpu' }, spec: { action: 'noop' } });
+      const { workerId } = await unary<object, { workerId: string }>(client, 'Register', { name: 'fake', host: 'test', backend: 'cpu', capacity: 1, resourceClasses: ['gpu'], version: '0.1.0' });
+      const started = await unary<object, any>(client, 'StartAttempt', { workerId, runId: submitted.body.id, jobId: submitted.body.id, backend: 'cpu' });
+      const points = Array.from({ length: 1000 }, (_, i) => ({ name: 'train/loss', step: i + 1, value: i + 1 === 777 ? 50 : 1 + (i % 7) / 100 }));
+      for (let i = 0; i < points.length; i += 250) {
+        await unary(client, 'ReportMetrics', { fencingToken: started.fencingToken, points: points.slice(i, i + 250), progress: -1 });
+      }
+      await unary(client, 'ReportMetrics', { fencingToken: started.fencingToken, points: [{ name: 'lr', step: 1, value: 0.1 }], progress: -1 });
+
+      const full = (await platform.request('GET', `/v1/runs/${submitted.body.id}/metrics?name=train/loss`)).body.metrics[0];
+      expect(full).toMatchObject({ name: 'train/loss', count: 1000, downsampled: false });
+      expect(full.points).toHaveLength(1000);
+
+      const sampled = (await platform.request('GET', `/v1/runs/${submitted.body.id}/metrics?maxPoints=50`)).body.metrics;
+      const loss = sampled.find((m: any) => m.name === 'train/loss');
+      expect(loss).toMatchObject({ count: 1000, downsampled: true });
+      expect(loss.points.length).toBeLessThanOrEqual(50);
+      expect(loss.points.reduce((n: number, p: any) => n + p.count, 0)).toBe(1000);
+      const spike = loss.points.find((p: any) => p.step <= 777 && 777 <= p.stepEnd);
+      expect(spike.max).toBe(50);
+      expect(loss.points.filter((p: any) => p.max === 50)).toHaveLength(1);
+      for (const p of loss.points) expect(p.min <= p.value && p.value <= p.max).toBe(true);
+      expect(sampled.find((m: any) => m.name === 'lr')).toMatchObject({ count: 1, downsampled: false, points: [{ step: 1, value: 0.1 }] });
+
+      const bad = await platform.request('GET', `/v1/runs/${submitted.body.id}/metrics?maxPoints=1`);
+      expect(bad.status).toBe(400);
+      expect(bad.body.issues[0].path).toBe('maxPoints');
+      await unary(client, 'ReportResult', { fencingToken: started.fencingToken, outcome: 'succeeded', resultJson: '{"action":"noop","durationMs":1}' });
+    } finally {
+      client.close();
+    }
+  });
+
   it('serves grpc.health.v1 for the coordinator', async () => {
     const Health = grpc.makeGenericClientConstructor(healthService, 'Health');
     const client = new Health(platform.grpcAddress, grpc.credentials.createInsecure()) as any;

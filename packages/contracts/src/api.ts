@@ -66,7 +66,21 @@ export const metricSeriesSchema = z
     metrics: z.array(
       z.object({
         name: z.string(),
-        points: z.array(z.object({ step: z.number().int(), value: z.number(), time: timestamp })),
+        /** Points stored for this metric (before any downsampling). */
+        count: z.number().int(),
+        /** True when the points are buckets of `maxPoints` step ranges rather than raw points. */
+        downsampled: z.boolean(),
+        points: z.array(
+          z.object({
+            step: z.number().int().describe('Raw: the step. Bucket: its first step'),
+            value: z.number().describe('Raw: the value. Bucket: the mean'),
+            time: timestamp,
+            stepEnd: z.number().int().optional().describe('Bucket: its last step'),
+            min: z.number().optional().describe('Bucket: smallest value, so single-step spikes survive'),
+            max: z.number().optional().describe('Bucket: largest value'),
+            count: z.number().int().optional().describe('Bucket: points in it'),
+          }),
+        ),
       }),
     ),
   })

@@ -16,7 +16,9 @@ const listQuery = z
   })
   .strict();
 
-const metricsQuery = z.object({ name: z.string().min(1).optional() }).strict();
+const metricsQuery = z
+  .object({ name: z.string().min(1).optional(), maxPoints: z.coerce.number().int().min(2).max(100_000).optional() })
+  .strict();
 
 @ApiTags('runs')
 @Controller('v1/runs')
@@ -72,12 +74,15 @@ export class RunsController {
   }
 
   @Get(':id/metrics')
-  @ApiOperation({ summary: 'Metric series of a run' })
+  @ApiOperation({
+    summary: 'Metric series of a run',
+    description: 'With maxPoints, a longer series is returned as maxPoints step buckets with mean, min and max (spikes survive).',
+  })
   @ApiQuery({ name: 'name', required: false, description: 'Only this metric' })
+  @ApiQuery({ name: 'maxPoints', required: false, schema: { type: 'integer', minimum: 2, maximum: 100000 } })
   @ApiResponse({ status: 200, schema: ref('RunMetrics') })
   @ApiResponse({ status: 404, schema: ref('Error') })
   metrics(@Param('id') id: string, @Query() query: unknown) {
-    const { name } = parseQuery(metricsQuery, query);
-    return this.runs.metrics(id, name);
+    return this.runs.metrics(id, parseQuery(metricsQuery, query));
   }
 }

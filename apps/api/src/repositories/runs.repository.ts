@@ -184,6 +184,29 @@ export class RunsRepository {
     await this.prisma.run.updateMany({ where: { id: runId, status: 'running' }, data: { progress } });
   }
 
+  /** Points per metric name of a run (one small aggregate query). */
+  async metricCounts(runId: string, name?: string): Promise<{ name: string; count: number }[]> {
+    const rows = await this.prisma.metricPoint.groupBy({ by: ['name'], where: { runId, name }, _count: { _all: true }, orderBy: { name: 'asc' } });
+    return rows.map((r) => ({ name: r.name, count: r._count._all }));
+  }
+
+  /**
+   * One metric in `buckets` equal step ranges, each with its mean, min and max, computed in the
+   * database so a long series never crosses the wire whole.
+   */
+  metricBuckets(runId: string, name: string, buckets: number) {
+    return this.prisma.$queryRaw<{ step: number; stepEnd: number; value: number; min: number; max: number; count: number; time: Date }[]>`
+      WITH bounds AS (
+        SELECT min(step) AS lo, max(step) AS hi FROM metric_points WHERE run_id = ${runId} AND name = ${name}
+      )
+      SELECT min(m.step)::int AS "step", max(m.step)::int AS "stepEnd", avg(m.value)::float8 AS "value",
+             min(m.value)::float8 AS "min", max(m.value)::float8 AS "max", count(*)::int AS "count", max(m.time) AS "time"
+      FROM metric_points m, bounds b
+      WHERE m.run_id = ${runId} AND m.name = ${name}
+      GROUP BY floor((m.step - b.lo)::float8 * ${buckets}::int / (b.hi - b.lo + 1))
+      ORDER BY 1`;
+  }
+
   metrics(runId: string, name?: string): Promise<Prisma.MetricPointGetPayload<object>[]> {
     return this.prisma.metricPoint.findMany({
       where: { runId, name },

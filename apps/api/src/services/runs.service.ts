@@ -2,7 +2,7 @@
 // can always be rebuilt from the row (see ReconcileService).
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isUniqueViolation, type Prisma } from '@anchorage/db';
-import { isTerminal, validateRunRequest, type RunStatus, type RunView } from '@anchorage/contracts';
+import { isTerminal, validateRunRequest, type MetricSeriesView, type RunStatus, type RunView } from '@anchorage/contracts';
 import { API_CONFIG, type ApiConfig } from '../config.js';
 import { ModelsRepository } from '../repositories/models.repository.js';
 import { QueueRepository } from '../repositories/queue.repository.js';
@@ -127,17 +127,27 @@ export class RunsService {
     return this.get(id);
   }
 
-  async metrics(id: string, name?: string) {
+  /**
+   * Metric series of a run. With `maxPoints`, a series longer than that comes back as `maxPoints`
+   * step buckets with mean, min and max, so spikes stay visible however long the run.
+   */
+  async metrics(id: string, query: { name?: string; maxPoints?: number } = {}): Promise<MetricSeriesView> {
     const run = await this.runs.findById(id);
     if (!run) throw new NotFoundError('run', id);
-    const points = await this.runs.metrics(id, name);
-    const series = new Map<string, { step: number; value: number; time: string }[]>();
-    for (const p of points) {
-      const list = series.get(p.name) ?? [];
-      list.push({ step: p.step, value: p.value, time: p.time.toISOString() });
-      series.set(p.name, list);
-    }
-    return { runId: id, metrics: [...series].map(([metric, values]) => ({ name: metric, points: values })) };
+    const counts = await this.runs.metricCounts(id, query.name);
+    const { maxPoints } = query;
+    const raw = counts.some((c) => maxPoints === undefined || c.count <= maxPoints) ? await this.runs.metrics(id, query.name) : [];
+    const metrics = await Promise.all(
+      counts.map(async ({ name, count }) => {
+        if (maxPoints !== undefined && count > maxPoints) {
+          const buckets = await this.runs.metricBuckets(id, name, maxPoints);
+          return { name, count, downsampled: true, points: buckets.map((b) => ({ ...b, time: b.time.toISOString() })) };
+        }
+        const points = raw.filter((p) => p.name === name).map((p) => ({ step: p.step, value: p.value, time: p.time.toISOString() }));
+        return { name, count, downsampled: false, points };
+      }),
+    );
+    return { runId: id, metrics };
   }
 
   /**
