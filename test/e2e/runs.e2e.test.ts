@@ -5,6 +5,7 @@ import { service as healthService } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCoordinatorProto, type CoordinatorClient } from '@anchorage/proto';
 import { startPlatform, type Platform } from '../support/platform.js';
+import { readEvents } from '../support/sse.js';
 
 const TINY_TRAIN = {
   kind: 'train',
@@ -236,6 +237,55 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     } finally {
       client.close();
     }
+  });
+
+  it('streams a run\'s status, metrics and end as server-sent events, resumable with Last-Event-ID', async () => {
+    const submitted = await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'sleep', durationMs: 1500, steps: 6 } });
+    const id = submitted.body.id;
+    const first = await readEvents(`${platform.baseUrl}/v1/runs/${id}/events`, { until: (e) => e.some((x) => x.event === 'end') });
+    expect(first.status).toBe(200);
+    expect(first.events[0].event).toBe('snapshot');
+    expect(first.events[0].data.id).toBe(id);
+    const statuses = first.events.filter((e) => e.event === 'status').map((e) => e.data.status);
+    expect(statuses.at(-1)).toBe('succeeded');
+    const steps = first.events.filter((e) => e.event === 'metrics').flatMap((e) => e.data.points.map((p: any) => p.step));
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(first.events.at(-1)).toMatchObject({ event: 'end', data: { status: 'succeeded' } });
+
+    // Resume after the first metrics event: exactly what followed it comes again, nothing before it.
+    const index = first.events.findIndex((e) => e.event === 'metrics');
+    const resumed = await readEvents(`${platform.baseUrl}/v1/runs/${id}/events`, {
+      headers: { 'Last-Event-ID': first.events[index].id! },
+      until: (e) => e.some((x) => x.event === 'end'),
+    });
+    const content = (events: typeof first.events) => ({
+      steps: events.filter((e) => e.event === 'metrics').flatMap((e) => e.data.points.map((p: any) => p.step)),
+      statuses: events.filter((e) => e.event === 'status').map((e) => e.data.status),
+    });
+    expect(content(resumed.events)).toEqual(content(first.events.slice(index + 1)));
+    expect(content(resumed.events).steps.length).toBeGreaterThan(0);
+    expect(resumed.events.some((e) => e.event === 'snapshot')).toBe(false);
+    expect(resumed.events.at(-1)!.id).toBe(first.events.at(-1)!.id);
+
+    // From the very beginning of the run's history: queued, running, succeeded.
+    const history = await readEvents(`${platform.baseUrl}/v1/runs/${id}/events?lastEventId=s0.m0.l0`, { until: (e) => e.some((x) => x.event === 'end') });
+    expect(history.events.filter((e) => e.event === 'status').map((e) => e.data.status)).toEqual(['queued', 'running', 'succeeded']);
+
+    const bad = await readEvents(`${platform.baseUrl}/v1/runs/${id}/events`, { headers: { 'Last-Event-ID': 'yesterday' }, until: () => true });
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues[0].path).toBe('Last-Event-ID');
+    const missing = await readEvents(`${platform.baseUrl}/v1/runs/run_nope/events`, { until: () => true });
+    expect(missing.status).toBe(404);
+  });
+
+  it('streams status changes of every run on the global event stream', async () => {
+    const stream = readEvents(`${platform.baseUrl}/v1/events`, {
+      until: (e) => e.some((x) => x.event === 'status' && x.data.status === 'succeeded' && x.data.runId === runId),
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const runId = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'noop' } })).body.id;
+    const { events } = await stream;
+    expect(events.filter((e) => e.data?.runId === runId).map((e) => e.data.status)).toEqual(['queued', 'running', 'succeeded']);
   });
 
   it('serves grpc.health.v1 for the coordinator', async () => {

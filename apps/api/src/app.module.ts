@@ -3,6 +3,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { API_CONFIG, type ApiConfig } from './config.js';
+import { EventsController } from './controllers/events.controller.js';
 import { FamiliesController } from './controllers/families.controller.js';
 import { HealthController } from './controllers/health.controller.js';
 import { ModelsController } from './controllers/models.controller.js';
@@ -18,6 +19,7 @@ import { RunsRepository } from './repositories/runs.repository.js';
 import { StitchesRepository } from './repositories/stitches.repository.js';
 import { WorkersRepository } from './repositories/workers.repository.js';
 import { CoordinatorService } from './services/coordinator.service.js';
+import { EventsService } from './services/events.service.js';
 import { FamiliesService } from './services/families.service.js';
 import { ModelsService } from './services/models.service.js';
 import { ReconcileService } from './services/reconcile.service.js';
@@ -50,6 +52,7 @@ export class AppModule {
       controllers: [
         RunsController,
         StitchesController,
+        EventsController,
         FamiliesController,
         ModelsController,
         WorkersController,
@@ -73,6 +76,7 @@ export class AppModule {
         WorkersService,
         FamiliesService,
         StitchesService,
+        EventsService,
         CoordinatorService,
         ReconcileService,
       ],

@@ -27,6 +27,7 @@ const schema = z.object({
   ANCHORAGE_DIAGNOSTICS: bool.default(false),
   ANCHORAGE_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   ANCHORAGE_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
+  ANCHORAGE_EVENTS_POLL_MS: z.coerce.number().int().min(20).max(10_000).default(250),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -42,6 +43,8 @@ export interface ApiConfig {
   diagnosticsEnabled: boolean;
   heartbeatIntervalMs: number;
   reconcileIntervalMs: number;
+  /** How often an SSE stream looks for new events while idle. */
+  eventsPollMs: number;
   logLevel: string;
 }
 
@@ -70,6 +73,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     diagnosticsEnabled: c.ANCHORAGE_DIAGNOSTICS,
     heartbeatIntervalMs: c.ANCHORAGE_HEARTBEAT_INTERVAL_MS,
     reconcileIntervalMs: c.ANCHORAGE_RECONCILE_INTERVAL_MS,
+    eventsPollMs: c.ANCHORAGE_EVENTS_POLL_MS,
     logLevel: c.LOG_LEVEL,
   };
 }

@@ -49,7 +49,9 @@ export class RunsRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
   create(run: NewRun, tx: Tx = this.prisma): Promise<RunRow> {
-    return tx.run.create({ data: { id: newId('run'), status: 'queued', ...run } });
+    return tx.run.create({
+      data: { id: newId('run'), status: 'queued', ...run, events: { create: { status: 'queued', reason: 'submitted' } } },
+    });
   }
 
   findById(id: string): Promise<RunWithAttempts | null> {
@@ -90,7 +92,36 @@ export class RunsRepository {
   ): Promise<boolean> {
     for (const f of from) assertTransition(f, to);
     const { count } = await tx.run.updateMany({ where: { id, status: { in: from } }, data: { ...data, status: to } });
+    if (count === 1) await this.recordStatus(tx, id, to, data.statusReason);
     return count === 1;
+  }
+
+  private async recordStatus(tx: Tx, runId: string, status: RunStatus, reason: unknown): Promise<void> {
+    await tx.runEvent.create({ data: { runId, status, reason: typeof reason === 'string' ? reason : null } });
+  }
+
+  /** Status events after an id, oldest first; of one run, or of every run when runId is null. */
+  statusEventsAfter(runId: string | null, afterId: bigint, limit: number) {
+    return this.prisma.runEvent.findMany({ where: { ...(runId ? { runId } : {}), id: { gt: afterId } }, orderBy: { id: 'asc' }, take: limit });
+  }
+
+  metricsAfter(runId: string, afterId: bigint, limit: number) {
+    return this.prisma.metricPoint.findMany({ where: { runId, id: { gt: afterId } }, orderBy: { id: 'asc' }, take: limit });
+  }
+
+  logsAfter(runId: string, afterId: bigint, limit: number) {
+    return this.prisma.logLine.findMany({ where: { runId, id: { gt: afterId } }, orderBy: { id: 'asc' }, take: limit });
+  }
+
+  /** The newest event, metric and log ids (0 when none): where a fresh stream starts. */
+  async latestIds(runId: string | null): Promise<{ status: bigint; metric: bigint; log: bigint }> {
+    const where = runId ? { runId } : {};
+    const [status, metric, log] = await Promise.all([
+      this.prisma.runEvent.aggregate({ where, _max: { id: true } }),
+      runId ? this.prisma.metricPoint.aggregate({ where, _max: { id: true } }) : null,
+      runId ? this.prisma.logLine.aggregate({ where, _max: { id: true } }) : null,
+    ]);
+    return { status: status._max.id ?? 0n, metric: metric?._max.id ?? 0n, log: log?._max.id ?? 0n };
   }
 
   markCancelRequested(id: string): Promise<RunRow> {
@@ -137,6 +168,7 @@ export class RunsRepository {
     if (run.status === 'running') {
       // The job came back while the run looked running (its worker died): the run stays running.
       await tx.run.update({ where: { id: run.id }, data });
+      await this.recordStatus(tx, run.id, 'running', data.statusReason);
     } else {
       const moved = await this.transition(run.id, [run.status as RunStatus], 'running', { ...data, startedAt: run.startedAt ?? now }, tx);
       if (!moved) throw new Error(`run ${run.id} changed while its attempt was opening`);

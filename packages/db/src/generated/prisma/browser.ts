@@ -54,6 +54,11 @@ export type Model = Prisma.ModelModel
  */
 export type Family = Prisma.FamilyModel
 /**
+ * Model RunEvent
+ * A run's status changes in order, each with its reason: the history behind the SSE event stream.
+ */
+export type RunEvent = Prisma.RunEventModel
+/**
  * Model StitchResult
  * One evaluated configuration of a stitch run (anchors included), with its place on the frontier.
  */

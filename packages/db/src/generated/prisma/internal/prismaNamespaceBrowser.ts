@@ -58,6 +58,7 @@ export const ModelName = {
   Checkpoint: 'Checkpoint',
   Model: 'Model',
   Family: 'Family',
+  RunEvent: 'RunEvent',
   StitchResult: 'StitchResult',
   Worker: 'Worker'
 } as const
@@ -186,6 +187,17 @@ export const FamilyScalarFieldEnum = {
 } as const
 
 export type FamilyScalarFieldEnum = (typeof FamilyScalarFieldEnum)[keyof typeof FamilyScalarFieldEnum]
+
+
+export const RunEventScalarFieldEnum = {
+  id: 'id',
+  runId: 'runId',
+  status: 'status',
+  reason: 'reason',
+  time: 'time'
+} as const
+
+export type RunEventScalarFieldEnum = (typeof RunEventScalarFieldEnum)[keyof typeof RunEventScalarFieldEnum]
 
 
 export const StitchResultScalarFieldEnum = {

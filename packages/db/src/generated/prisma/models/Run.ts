@@ -346,6 +346,7 @@ export type RunWhereInput = {
   checkpoints?: Prisma.CheckpointListRelationFilter
   models?: Prisma.ModelListRelationFilter
   stitches?: Prisma.StitchResultListRelationFilter
+  events?: Prisma.RunEventListRelationFilter
   family?: Prisma.XOR<Prisma.FamilyNullableScalarRelationFilter, Prisma.FamilyWhereInput> | null
 }
 
@@ -377,6 +378,7 @@ export type RunOrderByWithRelationInput = {
   checkpoints?: Prisma.CheckpointOrderByRelationAggregateInput
   models?: Prisma.ModelOrderByRelationAggregateInput
   stitches?: Prisma.StitchResultOrderByRelationAggregateInput
+  events?: Prisma.RunEventOrderByRelationAggregateInput
   family?: Prisma.FamilyOrderByWithRelationInput
 }
 
@@ -411,6 +413,7 @@ export type RunWhereUniqueInput = Prisma.AtLeast<{
   checkpoints?: Prisma.CheckpointListRelationFilter
   models?: Prisma.ModelListRelationFilter
   stitches?: Prisma.StitchResultListRelationFilter
+  events?: Prisma.RunEventListRelationFilter
   family?: Prisma.XOR<Prisma.FamilyNullableScalarRelationFilter, Prisma.FamilyWhereInput> | null
 }, "id" | "idempotencyKey">
 
@@ -497,6 +500,7 @@ export type RunCreateInput = {
   checkpoints?: Prisma.CheckpointCreateNestedManyWithoutRunInput
   models?: Prisma.ModelCreateNestedManyWithoutRunInput
   stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
+  events?: Prisma.RunEventCreateNestedManyWithoutRunInput
   family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
 }
 
@@ -528,6 +532,7 @@ export type RunUncheckedCreateInput = {
   checkpoints?: Prisma.CheckpointUncheckedCreateNestedManyWithoutRunInput
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutRunInput
   stitches?: Prisma.StitchResultUncheckedCreateNestedManyWithoutRunInput
+  events?: Prisma.RunEventUncheckedCreateNestedManyWithoutRunInput
 }
 
 export type RunUpdateInput = {
@@ -557,6 +562,7 @@ export type RunUpdateInput = {
   checkpoints?: Prisma.CheckpointUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUpdateManyWithoutRunNestedInput
   stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
+  events?: Prisma.RunEventUpdateManyWithoutRunNestedInput
   family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
 }
 
@@ -588,6 +594,7 @@ export type RunUncheckedUpdateInput = {
   checkpoints?: Prisma.CheckpointUncheckedUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUncheckedUpdateManyWithoutRunNestedInput
   stitches?: Prisma.StitchResultUncheckedUpdateManyWithoutRunNestedInput
+  events?: Prisma.RunEventUncheckedUpdateManyWithoutRunNestedInput
 }
 
 export type RunCreateManyInput = {
@@ -909,6 +916,20 @@ export type RunUncheckedUpdateManyWithoutFamilyNestedInput = {
   deleteMany?: Prisma.RunScalarWhereInput | Prisma.RunScalarWhereInput[]
 }
 
+export type RunCreateNestedOneWithoutEventsInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutEventsInput, Prisma.RunUncheckedCreateWithoutEventsInput>
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutEventsInput
+  connect?: Prisma.RunWhereUniqueInput
+}
+
+export type RunUpdateOneRequiredWithoutEventsNestedInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutEventsInput, Prisma.RunUncheckedCreateWithoutEventsInput>
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutEventsInput
+  upsert?: Prisma.RunUpsertWithoutEventsInput
+  connect?: Prisma.RunWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.RunUpdateToOneWithWhereWithoutEventsInput, Prisma.RunUpdateWithoutEventsInput>, Prisma.RunUncheckedUpdateWithoutEventsInput>
+}
+
 export type RunCreateNestedOneWithoutStitchesInput = {
   create?: Prisma.XOR<Prisma.RunCreateWithoutStitchesInput, Prisma.RunUncheckedCreateWithoutStitchesInput>
   connectOrCreate?: Prisma.RunCreateOrConnectWithoutStitchesInput
@@ -949,6 +970,7 @@ export type RunCreateWithoutAttemptsInput = {
   checkpoints?: Prisma.CheckpointCreateNestedManyWithoutRunInput
   models?: Prisma.ModelCreateNestedManyWithoutRunInput
   stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
+  events?: Prisma.RunEventCreateNestedManyWithoutRunInput
   family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
 }
 
@@ -979,6 +1001,7 @@ export type RunUncheckedCreateWithoutAttemptsInput = {
   checkpoints?: Prisma.CheckpointUncheckedCreateNestedManyWithoutRunInput
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutRunInput
   stitches?: Prisma.StitchResultUncheckedCreateNestedManyWithoutRunInput
+  events?: Prisma.RunEventUncheckedCreateNestedManyWithoutRunInput
 }
 
 export type RunCreateOrConnectWithoutAttemptsInput = {
@@ -1023,6 +1046,7 @@ export type RunUpdateWithoutAttemptsInput = {
   checkpoints?: Prisma.CheckpointUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUpdateManyWithoutRunNestedInput
   stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
+  events?: Prisma.RunEventUpdateManyWithoutRunNestedInput
   family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
 }
 
@@ -1053,6 +1077,7 @@ export type RunUncheckedUpdateWithoutAttemptsInput = {
   checkpoints?: Prisma.CheckpointUncheckedUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUncheckedUpdateManyWithoutRunNestedInput
   stitches?: Prisma.StitchResultUncheckedUpdateManyWithoutRunNestedInput
+  events?: Prisma.RunEventUncheckedUpdateManyWithoutRunNestedInput
 }
 
 export type RunCreateWithoutMetricsInput = {
@@ -1081,6 +1106,7 @@ export type RunCreateWithoutMetricsInput = {
   checkpoints?: Prisma.CheckpointCreateNestedManyWithoutRunInput
   models?: Prisma.ModelCreateNestedManyWithoutRunInput
   stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
+  events?: Prisma.RunEventCreateNestedManyWithoutRunInput
   family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
 }
 
@@ -1111,6 +1137,7 @@ export type RunUncheckedCreateWithoutMetricsInput = {
   checkpoints?: Prisma.CheckpointUncheckedCreateNestedManyWithoutRunInput
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutRunInput
   stitches?: Prisma.StitchResultUncheckedCreateNestedManyWithoutRunInput
+  events?: Prisma.RunEventUncheckedCreateNestedManyWithoutRunInput
 }
 
 export type RunCreateOrConnectWithoutMetricsInput = {
@@ -1155,6 +1182,7 @@ export type RunUpdateWithoutMetricsInput = {
   checkpoints?: Prisma.CheckpointUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUpdateManyWithoutRunNestedInput
   stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
+  events?: Prisma.RunEventUpdateManyWithoutRunNestedInput
   family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
 }
 
@@ -1185,6 +1213,7 @@ export type RunUncheckedUpdateWithoutMetricsInput = {
   checkpoints?: Prisma.CheckpointUncheckedUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUncheckedUpdateManyWithoutRunNestedInput
   stitches?: Prisma.StitchResultUncheckedUpdateManyWithoutRunNestedInput
+  events?: Prisma.RunEventUncheckedUpdateManyWithoutRunNestedInput
 }
 
 export type RunCreateWithoutLogsInput = {
@@ -1213,6 +1242,7 @@ export type RunCreateWithoutLogsInput = {
   checkpoints?: Prisma.CheckpointCreateNestedManyWithoutRunInput
   models?: Prisma.ModelCreateNestedManyWithoutRunInput
   stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
+  events?: Prisma.RunEventCreateNestedManyWithoutRunInput
   family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
 }
 
@@ -1243,6 +1273,7 @@ export type RunUncheckedCreateWithoutLogsInput = {
   checkpoints?: Prisma.CheckpointUncheckedCreateNestedManyWithoutRunInput
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutRunInput
   stitches?: Prisma.StitchResultUncheckedCreateNestedManyWithoutRunInput
+  events?: Prisma.RunEventUncheckedCreateNestedManyWithoutRunInput
 }
 
 export type RunCreateOrConnectWithoutLogsInput = {
@@ -1287,6 +1318,7 @@ export type RunUpdateWithoutLogsInput = {
   checkpoints?: Prisma.CheckpointUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUpdateManyWithoutRunNestedInput
   stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
+  events?: Prisma.RunEventUpdateManyWithoutRunNestedInput
   family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
 }
 
@@ -1317,6 +1349,7 @@ export type RunUncheckedUpdateWithoutLogsInput = {
   checkpoints?: Prisma.CheckpointUncheckedUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUncheckedUpdateManyWithoutRunNestedInput
   stitches?: Prisma.StitchResultUncheckedUpdateManyWithoutRunNestedInput
+  events?: Prisma.RunEventUncheckedUpdateManyWithoutRunNestedInput
 }
 
 export type RunCreateWithoutCheckpointsInput = {
@@ -1345,6 +1378,7 @@ export type RunCreateWithoutCheckpointsInput = {
   logs?: Prisma.LogLineCreateNestedManyWithoutRunInput
   models?: Prisma.ModelCreateNestedManyWithoutRunInput
   stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
+  events?: Prisma.RunEventCreateNestedManyWithoutRunInput
   family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
 }
 
@@ -1375,6 +1409,7 @@ export type RunUncheckedCreateWithoutCheckpointsInput = {
   logs?: Prisma.LogLineUncheckedCreateNestedManyWithoutRunInput
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutRunInput
   stitches?: Prisma.StitchResultUncheckedCreateNestedManyWithoutRunInput
+  events?: Prisma.RunEventUncheckedCreateNestedManyWithoutRunInput
 }
 
 export type RunCreateOrConnectWithoutCheckpointsInput = {
@@ -1419,6 +1454,7 @@ export type RunUpdateWithoutCheckpointsInput = {
   logs?: Prisma.LogLineUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUpdateManyWithoutRunNestedInput
   stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
+  events?: Prisma.RunEventUpdateManyWithoutRunNestedInput
   family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
 }
 
@@ -1449,6 +1485,7 @@ export type RunUncheckedUpdateWithoutCheckpointsInput = {
   logs?: Prisma.LogLineUncheckedUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUncheckedUpdateManyWithoutRunNestedInput
   stitches?: Prisma.StitchResultUncheckedUpdateManyWithoutRunNestedInput
+  events?: Prisma.RunEventUncheckedUpdateManyWithoutRunNestedInput
 }
 
 export type RunCreateWithoutModelsInput = {
@@ -1477,6 +1514,7 @@ export type RunCreateWithoutModelsInput = {
   logs?: Prisma.LogLineCreateNestedManyWithoutRunInput
   checkpoints?: Prisma.CheckpointCreateNestedManyWithoutRunInput
   stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
+  events?: Prisma.RunEventCreateNestedManyWithoutRunInput
   family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
 }
 
@@ -1507,6 +1545,7 @@ export type RunUncheckedCreateWithoutModelsInput = {
   logs?: Prisma.LogLineUncheckedCreateNestedManyWithoutRunInput
   checkpoints?: Prisma.CheckpointUncheckedCreateNestedManyWithoutRunInput
   stitches?: Prisma.StitchResultUncheckedCreateNestedManyWithoutRunInput
+  events?: Prisma.RunEventUncheckedCreateNestedManyWithoutRunInput
 }
 
 export type RunCreateOrConnectWithoutModelsInput = {
@@ -1551,6 +1590,7 @@ export type RunUpdateWithoutModelsInput = {
   logs?: Prisma.LogLineUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUpdateManyWithoutRunNestedInput
   stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
+  events?: Prisma.RunEventUpdateManyWithoutRunNestedInput
   family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
 }
 
@@ -1581,6 +1621,7 @@ export type RunUncheckedUpdateWithoutModelsInput = {
   logs?: Prisma.LogLineUncheckedUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUncheckedUpdateManyWithoutRunNestedInput
   stitches?: Prisma.StitchResultUncheckedUpdateManyWithoutRunNestedInput
+  events?: Prisma.RunEventUncheckedUpdateManyWithoutRunNestedInput
 }
 
 export type RunCreateWithoutFamilyInput = {
@@ -1610,6 +1651,7 @@ export type RunCreateWithoutFamilyInput = {
   checkpoints?: Prisma.CheckpointCreateNestedManyWithoutRunInput
   models?: Prisma.ModelCreateNestedManyWithoutRunInput
   stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
+  events?: Prisma.RunEventCreateNestedManyWithoutRunInput
 }
 
 export type RunUncheckedCreateWithoutFamilyInput = {
@@ -1639,6 +1681,7 @@ export type RunUncheckedCreateWithoutFamilyInput = {
   checkpoints?: Prisma.CheckpointUncheckedCreateNestedManyWithoutRunInput
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutRunInput
   stitches?: Prisma.StitchResultUncheckedCreateNestedManyWithoutRunInput
+  events?: Prisma.RunEventUncheckedCreateNestedManyWithoutRunInput
 }
 
 export type RunCreateOrConnectWithoutFamilyInput = {
@@ -1694,6 +1737,142 @@ export type RunScalarWhereInput = {
   familyId?: Prisma.StringNullableFilter<"Run"> | string | null
 }
 
+export type RunCreateWithoutEventsInput = {
+  id: string
+  kind: string
+  name?: string | null
+  status?: $Enums.RunStatus
+  statusReason?: string | null
+  priority?: number
+  resourceClass: string
+  resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  maxAttempts?: number
+  idempotencyKey?: string | null
+  result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: string | null
+  backend?: string | null
+  progress?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  cancelRequestedAt?: Date | string | null
+  attempts?: Prisma.AttemptCreateNestedManyWithoutRunInput
+  metrics?: Prisma.MetricPointCreateNestedManyWithoutRunInput
+  logs?: Prisma.LogLineCreateNestedManyWithoutRunInput
+  checkpoints?: Prisma.CheckpointCreateNestedManyWithoutRunInput
+  models?: Prisma.ModelCreateNestedManyWithoutRunInput
+  stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
+  family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
+}
+
+export type RunUncheckedCreateWithoutEventsInput = {
+  id: string
+  kind: string
+  name?: string | null
+  status?: $Enums.RunStatus
+  statusReason?: string | null
+  priority?: number
+  resourceClass: string
+  resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  maxAttempts?: number
+  idempotencyKey?: string | null
+  result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: string | null
+  backend?: string | null
+  progress?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  cancelRequestedAt?: Date | string | null
+  familyId?: string | null
+  attempts?: Prisma.AttemptUncheckedCreateNestedManyWithoutRunInput
+  metrics?: Prisma.MetricPointUncheckedCreateNestedManyWithoutRunInput
+  logs?: Prisma.LogLineUncheckedCreateNestedManyWithoutRunInput
+  checkpoints?: Prisma.CheckpointUncheckedCreateNestedManyWithoutRunInput
+  models?: Prisma.ModelUncheckedCreateNestedManyWithoutRunInput
+  stitches?: Prisma.StitchResultUncheckedCreateNestedManyWithoutRunInput
+}
+
+export type RunCreateOrConnectWithoutEventsInput = {
+  where: Prisma.RunWhereUniqueInput
+  create: Prisma.XOR<Prisma.RunCreateWithoutEventsInput, Prisma.RunUncheckedCreateWithoutEventsInput>
+}
+
+export type RunUpsertWithoutEventsInput = {
+  update: Prisma.XOR<Prisma.RunUpdateWithoutEventsInput, Prisma.RunUncheckedUpdateWithoutEventsInput>
+  create: Prisma.XOR<Prisma.RunCreateWithoutEventsInput, Prisma.RunUncheckedCreateWithoutEventsInput>
+  where?: Prisma.RunWhereInput
+}
+
+export type RunUpdateToOneWithWhereWithoutEventsInput = {
+  where?: Prisma.RunWhereInput
+  data: Prisma.XOR<Prisma.RunUpdateWithoutEventsInput, Prisma.RunUncheckedUpdateWithoutEventsInput>
+}
+
+export type RunUpdateWithoutEventsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  kind?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  priority?: Prisma.IntFieldUpdateOperationsInput | number
+  resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
+  resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attempts?: Prisma.AttemptUpdateManyWithoutRunNestedInput
+  metrics?: Prisma.MetricPointUpdateManyWithoutRunNestedInput
+  logs?: Prisma.LogLineUpdateManyWithoutRunNestedInput
+  checkpoints?: Prisma.CheckpointUpdateManyWithoutRunNestedInput
+  models?: Prisma.ModelUpdateManyWithoutRunNestedInput
+  stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
+  family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
+}
+
+export type RunUncheckedUpdateWithoutEventsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  kind?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  priority?: Prisma.IntFieldUpdateOperationsInput | number
+  resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
+  resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.AttemptUncheckedUpdateManyWithoutRunNestedInput
+  metrics?: Prisma.MetricPointUncheckedUpdateManyWithoutRunNestedInput
+  logs?: Prisma.LogLineUncheckedUpdateManyWithoutRunNestedInput
+  checkpoints?: Prisma.CheckpointUncheckedUpdateManyWithoutRunNestedInput
+  models?: Prisma.ModelUncheckedUpdateManyWithoutRunNestedInput
+  stitches?: Prisma.StitchResultUncheckedUpdateManyWithoutRunNestedInput
+}
+
 export type RunCreateWithoutStitchesInput = {
   id: string
   kind: string
@@ -1720,6 +1899,7 @@ export type RunCreateWithoutStitchesInput = {
   logs?: Prisma.LogLineCreateNestedManyWithoutRunInput
   checkpoints?: Prisma.CheckpointCreateNestedManyWithoutRunInput
   models?: Prisma.ModelCreateNestedManyWithoutRunInput
+  events?: Prisma.RunEventCreateNestedManyWithoutRunInput
   family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
 }
 
@@ -1750,6 +1930,7 @@ export type RunUncheckedCreateWithoutStitchesInput = {
   logs?: Prisma.LogLineUncheckedCreateNestedManyWithoutRunInput
   checkpoints?: Prisma.CheckpointUncheckedCreateNestedManyWithoutRunInput
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutRunInput
+  events?: Prisma.RunEventUncheckedCreateNestedManyWithoutRunInput
 }
 
 export type RunCreateOrConnectWithoutStitchesInput = {
@@ -1794,6 +1975,7 @@ export type RunUpdateWithoutStitchesInput = {
   logs?: Prisma.LogLineUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUpdateManyWithoutRunNestedInput
+  events?: Prisma.RunEventUpdateManyWithoutRunNestedInput
   family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
 }
 
@@ -1824,6 +2006,7 @@ export type RunUncheckedUpdateWithoutStitchesInput = {
   logs?: Prisma.LogLineUncheckedUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUncheckedUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUncheckedUpdateManyWithoutRunNestedInput
+  events?: Prisma.RunEventUncheckedUpdateManyWithoutRunNestedInput
 }
 
 export type RunCreateManyFamilyInput = {
@@ -1876,6 +2059,7 @@ export type RunUpdateWithoutFamilyInput = {
   checkpoints?: Prisma.CheckpointUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUpdateManyWithoutRunNestedInput
   stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
+  events?: Prisma.RunEventUpdateManyWithoutRunNestedInput
 }
 
 export type RunUncheckedUpdateWithoutFamilyInput = {
@@ -1905,6 +2089,7 @@ export type RunUncheckedUpdateWithoutFamilyInput = {
   checkpoints?: Prisma.CheckpointUncheckedUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUncheckedUpdateManyWithoutRunNestedInput
   stitches?: Prisma.StitchResultUncheckedUpdateManyWithoutRunNestedInput
+  events?: Prisma.RunEventUncheckedUpdateManyWithoutRunNestedInput
 }
 
 export type RunUncheckedUpdateManyWithoutFamilyInput = {
@@ -1942,6 +2127,7 @@ export type RunCountOutputType = {
   checkpoints: number
   models: number
   stitches: number
+  events: number
 }
 
 export type RunCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1951,6 +2137,7 @@ export type RunCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.In
   checkpoints?: boolean | RunCountOutputTypeCountCheckpointsArgs
   models?: boolean | RunCountOutputTypeCountModelsArgs
   stitches?: boolean | RunCountOutputTypeCountStitchesArgs
+  events?: boolean | RunCountOutputTypeCountEventsArgs
 }
 
 /**
@@ -2005,6 +2192,13 @@ export type RunCountOutputTypeCountStitchesArgs<ExtArgs extends runtime.Types.Ex
   where?: Prisma.StitchResultWhereInput
 }
 
+/**
+ * RunCountOutputType without action
+ */
+export type RunCountOutputTypeCountEventsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.RunEventWhereInput
+}
+
 
 export type RunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -2034,6 +2228,7 @@ export type RunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   checkpoints?: boolean | Prisma.Run$checkpointsArgs<ExtArgs>
   models?: boolean | Prisma.Run$modelsArgs<ExtArgs>
   stitches?: boolean | Prisma.Run$stitchesArgs<ExtArgs>
+  events?: boolean | Prisma.Run$eventsArgs<ExtArgs>
   family?: boolean | Prisma.Run$familyArgs<ExtArgs>
   _count?: boolean | Prisma.RunCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["run"]>
@@ -2120,6 +2315,7 @@ export type RunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   checkpoints?: boolean | Prisma.Run$checkpointsArgs<ExtArgs>
   models?: boolean | Prisma.Run$modelsArgs<ExtArgs>
   stitches?: boolean | Prisma.Run$stitchesArgs<ExtArgs>
+  events?: boolean | Prisma.Run$eventsArgs<ExtArgs>
   family?: boolean | Prisma.Run$familyArgs<ExtArgs>
   _count?: boolean | Prisma.RunCountOutputTypeDefaultArgs<ExtArgs>
 }
@@ -2139,6 +2335,7 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     checkpoints: Prisma.$CheckpointPayload<ExtArgs>[]
     models: Prisma.$ModelPayload<ExtArgs>[]
     stitches: Prisma.$StitchResultPayload<ExtArgs>[]
+    events: Prisma.$RunEventPayload<ExtArgs>[]
     family: Prisma.$FamilyPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
@@ -2569,6 +2766,7 @@ export interface Prisma__RunClient<T, Null = never, ExtArgs extends runtime.Type
   checkpoints<T extends Prisma.Run$checkpointsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$checkpointsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CheckpointPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   models<T extends Prisma.Run$modelsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$modelsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   stitches<T extends Prisma.Run$stitchesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$stitchesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StitchResultPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  events<T extends Prisma.Run$eventsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$eventsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$RunEventPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   family<T extends Prisma.Run$familyArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$familyArgs<ExtArgs>>): Prisma.Prisma__FamilyClient<runtime.Types.Result.GetResult<Prisma.$FamilyPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
@@ -3162,6 +3360,30 @@ export type Run$stitchesArgs<ExtArgs extends runtime.Types.Extensions.InternalAr
   take?: number
   skip?: number
   distinct?: Prisma.StitchResultScalarFieldEnum | Prisma.StitchResultScalarFieldEnum[]
+}
+
+/**
+ * Run.events
+ */
+export type Run$eventsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the RunEvent
+   */
+  select?: Prisma.RunEventSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the RunEvent
+   */
+  omit?: Prisma.RunEventOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.RunEventInclude<ExtArgs> | null
+  where?: Prisma.RunEventWhereInput
+  orderBy?: Prisma.RunEventOrderByWithRelationInput | Prisma.RunEventOrderByWithRelationInput[]
+  cursor?: Prisma.RunEventWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.RunEventScalarFieldEnum | Prisma.RunEventScalarFieldEnum[]
 }
 
 /**
