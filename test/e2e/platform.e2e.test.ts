@@ -39,6 +39,15 @@ describe('platform surface', () => {
       'GET /v1/workers',
       'GET /healthz',
       'GET /readyz',
+      'GET /v1/runs/{id}/logs',
+      'GET /v1/runs/{id}/events',
+      'GET /v1/events',
+      'GET /v1/queues',
+      'POST /v1/families',
+      'GET /v1/families/{id}',
+      'GET /v1/runs/{id}/stitches',
+      'GET /v1/runs/{id}/frontier',
+      'POST /v1/runs/{id}/stitches/{stitchId}/export',
     ]) {
       expect(operations).toContain(expected);
     }
@@ -49,6 +58,17 @@ describe('platform surface', () => {
     const docs = await fetch(`${platform.baseUrl}/docs`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger');
+  });
+
+  it('reports queue depths per resource class and serves bull-board under /admin/queues', async () => {
+    const { queues } = (await platform.request('GET', '/v1/queues')).body;
+    expect(queues.map((q: any) => q.accelerator)).toEqual(['cpu', 'gpu', 'any']);
+    for (const q of queues) expect(q.depth).toBe(q.waiting + q.prioritized);
+    const board = await fetch(`${platform.baseUrl}/admin/queues`);
+    expect(board.status).toBe(200);
+    expect(board.headers.get('content-type')).toContain('text/html');
+    const api = await (await fetch(`${platform.baseUrl}/admin/queues/api/queues`)).json();
+    expect(api.queues.map((q: any) => q.name).sort()).toEqual(['runs-any', 'runs-cpu', 'runs-gpu']);
   });
 
   it('refuses diagnostic runs unless enabled by configuration', async () => {

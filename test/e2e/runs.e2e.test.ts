@@ -65,6 +65,14 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     const only = (await platform.request('GET', `/v1/runs/${run.id}/metrics?name=train/accuracy`)).body;
     expect(only.metrics.map((m: any) => m.name)).toEqual(['train/accuracy']);
 
+    const logs = (await platform.request('GET', `/v1/runs/${run.id}/logs?limit=1`)).body;
+    expect(logs.lines).toHaveLength(1);
+    expect(logs.lines[0].message).toMatch(/TensorFlow.js backend: wasm/);
+    const rest = (await platform.request('GET', `/v1/runs/${run.id}/logs?after=${logs.nextCursor}`)).body;
+    expect(rest.lines.length).toBeGreaterThan(0);
+    expect(rest.lines.some((l: any) => /test accuracy/.test(l.message))).toBe(true);
+    expect(rest.nextCursor).toBeNull();
+
     const model = (await platform.request('GET', `/v1/models/${run.result.modelId}`)).body;
     expect(model).toMatchObject({ id: run.result.modelId, kind: 'anchor', runId: run.id, params: run.result.params });
     expect(model.artifactUri).toMatch(/^file:\/\//);

@@ -12,6 +12,7 @@ import { AppModule } from './app.module.js';
 import { API_VERSION, type ApiConfig } from './config.js';
 import { HttpErrorFilter } from './http/error.filter.js';
 import { componentSchemas } from './http/openapi.js';
+import { mountQueueBoard } from './http/queue-board.js';
 
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -50,6 +51,7 @@ export async function createApiApp(config: ApiConfig, options: { preview?: boole
     },
   });
 
+  await mountQueueBoard(app);
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', raw: ['json'] });
   return app;

@@ -204,3 +204,32 @@ export const frontierSchema = z
 
 export type FamilyView = z.output<typeof familySchema>;
 export type StitchView = z.output<typeof stitchSchema>;
+
+// ---- queues and logs ---------------------------------------------------------------------------
+
+export const queueListSchema = z
+  .object({
+    queues: z.array(
+      z.object({
+        accelerator: z.string().describe('Resource class: cpu, gpu or any'),
+        name: z.string(),
+        waiting: z.number().int(),
+        prioritized: z.number().int(),
+        delayed: z.number().int(),
+        active: z.number().int(),
+        depth: z.number().int().describe('Jobs waiting to start now: waiting + prioritized'),
+      }),
+    ),
+  })
+  .meta({ id: 'QueueList' });
+
+export const runLogsSchema = z
+  .object({
+    runId: z.string(),
+    lines: z.array(z.object({ id: z.string(), attempt: z.number().int().nullable(), level: z.string(), message: z.string(), time: timestamp })),
+    nextCursor: z.string().nullable().describe('Pass as `after` to read on; null at the end'),
+  })
+  .meta({ id: 'RunLogs' });
+
+export type QueueListView = z.output<typeof queueListSchema>;
+export type RunLogsView = z.output<typeof runLogsSchema>;

@@ -16,6 +16,10 @@ const listQuery = z
   })
   .strict();
 
+const logsQuery = z
+  .object({ after: z.string().regex(/^\d+$/, 'must be a log line id').optional(), limit: z.coerce.number().int().min(1).max(5000).default(500) })
+  .strict();
+
 const metricsQuery = z
   .object({ name: z.string().min(1).optional(), maxPoints: z.coerce.number().int().min(2).max(100_000).optional() })
   .strict();
@@ -71,6 +75,16 @@ export class RunsController {
   @ApiResponse({ status: 409, description: 'The run already ended', schema: ref('Error') })
   cancel(@Param('id') id: string) {
     return this.runs.cancel(id);
+  }
+
+  @Get(':id/logs')
+  @ApiOperation({ summary: 'Log lines of a run, oldest first; page on with `after`' })
+  @ApiQuery({ name: 'after', required: false, description: 'Id of the last line already read' })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 5000, default: 500 } })
+  @ApiResponse({ status: 200, schema: ref('RunLogs') })
+  @ApiResponse({ status: 404, schema: ref('Error') })
+  logs(@Param('id') id: string, @Query() query: unknown) {
+    return this.runs.logs(id, parseQuery(logsQuery, query));
   }
 
   @Get(':id/metrics')

@@ -65,11 +65,13 @@ export class QueueRepository {
     }
   }
 
-  async counts(): Promise<Record<string, Record<string, number>>> {
-    const entries = await Promise.all(
-      ACCELERATORS.map(async (a) => [a, await this.queues[a].getJobCounts('waiting', 'prioritized', 'delayed', 'active')] as const),
+  async counts(): Promise<{ accelerator: Accelerator; name: string; waiting: number; prioritized: number; delayed: number; active: number }[]> {
+    return Promise.all(
+      ACCELERATORS.map(async (accelerator) => {
+        const c = await this.queues[accelerator].getJobCounts('waiting', 'prioritized', 'delayed', 'active');
+        return { accelerator, name: queueName(accelerator), waiting: c.waiting ?? 0, prioritized: c.prioritized ?? 0, delayed: c.delayed ?? 0, active: c.active ?? 0 };
+      }),
     );
-    return Object.fromEntries(entries);
   }
 
   private queue(resourceClass: string): Queue<RunJobData> {

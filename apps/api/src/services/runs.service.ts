@@ -2,7 +2,7 @@
 // can always be rebuilt from the row (see ReconcileService).
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isUniqueViolation, type Prisma } from '@anchorage/db';
-import { isTerminal, validateRunRequest, type MetricSeriesView, type RunStatus, type RunView } from '@anchorage/contracts';
+import { isTerminal, validateRunRequest, type MetricSeriesView, type RunLogsView, type RunStatus, type RunView } from '@anchorage/contracts';
 import { API_CONFIG, type ApiConfig } from '../config.js';
 import { ModelsRepository } from '../repositories/models.repository.js';
 import { QueueRepository } from '../repositories/queue.repository.js';
@@ -125,6 +125,18 @@ export class RunsService {
       if (run.familyId) await this.families.refresh(run.familyId);
     }
     return this.get(id);
+  }
+
+  async logs(id: string, query: { after?: string; limit: number }): Promise<RunLogsView> {
+    const run = await this.runs.findById(id);
+    if (!run) throw new NotFoundError('run', id);
+    const rows = await this.runs.logsAfter(id, BigInt(query.after ?? 0), query.limit + 1);
+    const kept = rows.slice(0, query.limit);
+    return {
+      runId: id,
+      lines: kept.map((l) => ({ id: String(l.id), attempt: l.attemptNumber, level: l.level, message: l.message, time: l.time.toISOString() })),
+      nextCursor: rows.length > query.limit ? String(kept[kept.length - 1].id) : null,
+    };
   }
 
   /**

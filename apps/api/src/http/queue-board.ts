@@ -1,0 +1,20 @@
+// bull-board (the queues' own admin UI) under /admin/queues, over the run queues.
+import { getQueueToken } from '@nestjs/bullmq';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { Queue } from 'bullmq';
+import { RUN_QUEUE_NAMES } from '../repositories/queue.repository.js';
+
+export const QUEUE_BOARD_PATH = '/admin/queues';
+
+export async function mountQueueBoard(app: NestFastifyApplication): Promise<void> {
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath(QUEUE_BOARD_PATH);
+  createBullBoard({
+    queues: RUN_QUEUE_NAMES.map((name) => new BullMQAdapter(app.get<Queue>(getQueueToken(name)))),
+    serverAdapter,
+  });
+  await app.register(serverAdapter.registerPlugin() as never, { prefix: QUEUE_BOARD_PATH });
+}
