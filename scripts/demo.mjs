@@ -114,7 +114,8 @@ async function main() {
   const m = evaluated.result.metrics;
   console.log(`\nexported as model ${model.id}; evaluation on ${evaluated.result.count} held-out digits:`);
   console.log(`  top-1 ${pct(m.top1)}  top-5 ${pct(m.top5)}  loss ${m.loss.toFixed(3)}  ECE ${m.ece.ece.toFixed(4)}  kNN top-1 ${pct(m.knn.top1)}  VCI ${m.vci.vci.toFixed(3)}  latency ${m.latency.median.toFixed(1)} ms/batch of ${m.latency.batchSize}`);
-  console.log(`\n  family:   ${baseUrl}/v1/families/${family.id}\n  frontier: ${baseUrl}/v1/runs/${stitch.id}/frontier\n  docs:     ${baseUrl}/docs`);
+  console.log(`\n  family:   ${baseUrl}/v1/families/${family.id}\n  frontier: ${baseUrl}/v1/runs/${stitch.id}/frontier\n  events:   ${baseUrl}/v1/runs/${stitch.id}/events\n  queues:   ${baseUrl}/admin/queues\n  docs:     ${baseUrl}/docs`);
+  console.log(`  CLI:      npx anchorage --url ${baseUrl} frontier ${stitch.id} --max-flops ${budget}`);
 
   if (exitWhenDone) return shutdown(0);
   console.log('\nThe platform stays up for you to explore. Press Ctrl-C to stop.');
