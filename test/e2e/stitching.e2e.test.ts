@@ -1,6 +1,8 @@
 // Family → stitch → frontier → export → evaluate, over the API with real processes and services.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatform, type Platform } from '../support/platform.js';
+import { ROOT, startPlatform, type Platform } from '../support/platform.js';
 
 describe('stitching end to end', () => {
   let platform: Platform;
@@ -98,6 +100,11 @@ describe('stitching end to end', () => {
     expect(tooSmall.status).toBe(404);
     expect(tooSmall.body.error).toMatch(/no|not found/i);
     expect(tooSmall.body.error).toContain(`maxFlops=${flops[0] - 1}`);
+
+    // The CLI shows the same answer.
+    const cli = spawnSync(process.execPath, [join(ROOT, 'packages/cli/bin/anchorage.js'), '--url', platform.baseUrl, 'frontier', stitchRunId, '--max-flops', String(budget)], { encoding: 'utf8' });
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(new RegExp(`best:.*\\b${within.best.stitchId}\\b`));
 
     const bad = await platform.request('GET', `/v1/runs/${stitchRunId}/frontier?maxFlops=lots`);
     expect(bad.status).toBe(400);
