@@ -1,4 +1,6 @@
-// A small server-sent events reader for tests: collects parsed events until a predicate holds.
+// Reads a server-sent event stream in tests until a predicate holds, with the SDK's parser.
+import { SseParser } from '@anchorage/sdk';
+
 export interface SseEvent {
   id?: string;
   event: string;
@@ -17,24 +19,10 @@ export async function readEvents(
     if (!response.headers.get('content-type')?.includes('text/event-stream')) {
       return { status: response.status, events, body: await response.json() };
     }
+    const parser = new SseParser();
     const decoder = new TextDecoder();
-    let buffer = '';
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event: SseEvent = { event: 'message', data: undefined };
-        const data: string[] = [];
-        for (const line of block.split('\n')) {
-          if (line.startsWith('id:')) event.id = line.slice(3).trim();
-          else if (line.startsWith('event:')) event.event = line.slice(6).trim();
-          else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
-        }
-        if (data.length) event.data = JSON.parse(data.join('\n'));
-        if (data.length || event.id) events.push(event);
-      }
+      for (const m of parser.push(decoder.decode(chunk, { stream: true }))) events.push({ id: m.id, event: m.type, data: m.data });
       if (options.until(events)) break;
     }
     return { status: response.status, events };

@@ -3,7 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { bestUnderBudget, paretoFrontier, type Budget, type ModelView } from '@anchorage/contracts';
 import { ModelsRepository } from '../repositories/models.repository.js';
-import { RunsRepository } from '../repositories/runs.repository.js';
+import { RunsRepository, type RunRow } from '../repositories/runs.repository.js';
 import { StitchesRepository, type StitchRow } from '../repositories/stitches.repository.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.js';
 import { modelView, stitchView } from './views.js';
@@ -17,16 +17,16 @@ export class StitchesService {
   ) {}
 
   async list(runId: string) {
-    const rows = await this.rowsOf(runId);
+    const { rows } = await this.rowsOf(runId);
     return { runId, stitches: rows.map(stitchView) };
   }
 
   async frontier(runId: string, budget: Budget) {
-    const rows = await this.rowsOf(runId);
+    const points = (await this.rowsOf(runId)).rows.map(point);
     const cost = budget.maxLatencyMs !== undefined && budget.maxFlops === undefined ? 'latencyMs' : 'flops';
-    const frontier = paretoFrontier(rows.map(point), { cost: cost === 'flops' ? 'flops' : 'latency' }).map((p) => p.row);
+    const frontier = paretoFrontier(points, { cost: cost === 'flops' ? 'flops' : 'latency' }).map((p) => p.row);
     const hasBudget = budget.maxFlops !== undefined || budget.maxLatencyMs !== undefined;
-    const best = hasBudget ? (bestUnderBudget(rows.map(point), budget)?.row ?? null) : (frontier.at(-1) ?? null);
+    const best = hasBudget ? (bestUnderBudget(points, budget)?.row ?? null) : (frontier.at(-1) ?? null);
     if (hasBudget && !best) {
       const cheapest = frontier[0];
       const limits = [
@@ -43,15 +43,14 @@ export class StitchesService {
 
   /** Registers one configuration as a model (kind `stitched`); a repeat returns the same model. */
   async export(runId: string, stitchId: number): Promise<{ model: ModelView; created: boolean }> {
-    const rows = await this.rowsOf(runId);
+    const { run, rows } = await this.rowsOf(runId);
     const row = rows.find((r) => r.stitchId === stitchId);
     if (!row) throw new NotFoundError('stitch', `${stitchId} of run ${runId}`);
     const existing = await this.models.findExportedStitch(runId, stitchId);
     if (existing) return { model: modelView(existing), created: false };
-    const run = await this.runs.findById(runId);
-    const result = run?.result as { artifactUri: string; anchors: string[]; method: string; data: object };
+    const result = run.result as { artifactUri: string; anchors: string[]; method: string; data: object };
     const model = await this.models.create({
-      name: `${run?.name ?? runId} #${stitchId} ${row.label}`.slice(0, 200),
+      name: `${run.name ?? runId} #${stitchId} ${row.label}`.slice(0, 200),
       kind: 'stitched',
       // The SN-Net holds every configuration's weights; the worker materialises this one on load.
       architecture: { format: 'snnet-stitch', stitchId, label: row.label, configuration: row.configuration as object, method: result.method },
@@ -64,12 +63,12 @@ export class StitchesService {
     return { model: modelView(model), created: true };
   }
 
-  private async rowsOf(runId: string): Promise<StitchRow[]> {
+  private async rowsOf(runId: string): Promise<{ run: RunRow; rows: StitchRow[] }> {
     const run = await this.runs.findById(runId);
     if (!run) throw new NotFoundError('run', runId);
     if (run.kind !== 'stitch') throw new InvalidRequestError(`run ${runId} is a ${run.kind} run, not a stitch run`, [{ path: 'id', message: 'not a stitch run' }]);
     if (run.status !== 'succeeded') throw new ConflictError(`run ${runId} has no stitch results yet (it is ${run.status})`);
-    return this.stitches.list(runId);
+    return { run, rows: await this.stitches.list(runId) };
   }
 }
 
