@@ -3,13 +3,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export const GENERATED = {
   protoTypes: 'packages/proto/src/generated',
   openapi: 'docs/openapi.json',
+  sdkTypes: 'packages/sdk/src/generated/openapi.ts',
 };
 
 /** TypeScript types of the coordinator proto (proto-loader-gen-types; no protoc needed). */
@@ -45,4 +46,14 @@ export async function generateOpenApi(outFile = join(ROOT, GENERATED.openapi)) {
   await app.close();
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, `${JSON.stringify(document, null, 2)}\n`);
+}
+
+/** The SDK's types, from the committed OpenAPI document (openapi-typescript). */
+export async function generateSdkTypes(openapiFile = join(ROOT, GENERATED.openapi), outFile = join(ROOT, GENERATED.sdkTypes)) {
+  const { default: openapiTS, astToString } = await import('openapi-typescript');
+  // defaultNonNullable off: a field with a default is optional in a request body.
+  const ast = await openapiTS(pathToFileURL(openapiFile), { alphabetize: false, defaultNonNullable: false });
+  const header = '// Generated from docs/openapi.json by openapi-typescript (npm run gen). Do not edit.\n';
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, header + astToString(ast));
 }

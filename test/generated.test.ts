@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain ESM script without types
-import { GENERATED, generateOpenApi, generateProtoTypes, ROOT } from '../scripts/generators.mjs';
+import { GENERATED, generateOpenApi, generateProtoTypes, generateSdkTypes, ROOT } from '../scripts/generators.mjs';
 
 const scratch = mkdtempSync(join(tmpdir(), 'anchorage-gen-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -47,5 +47,11 @@ describe('generated files match their sources', () => {
     const out = join(scratch, 'openapi.json');
     await generateOpenApi(out);
     expect(readFileSync(join(ROOT, GENERATED.openapi), 'utf8'), 'docs/openapi.json drifted: run npm run gen').toBe(readFileSync(out, 'utf8'));
+  });
+
+  it('SDK types from the OpenAPI document', async () => {
+    const out = join(scratch, 'openapi.ts');
+    await generateSdkTypes(join(ROOT, GENERATED.openapi), out);
+    expect(readFileSync(join(ROOT, GENERATED.sdkTypes), 'utf8'), `${GENERATED.sdkTypes} drifted: run npm run gen`).toBe(readFileSync(out, 'utf8'));
   });
 });

@@ -2,7 +2,8 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueName } from '@anchorage/contracts';
-import { REDIS_URL, startPlatform, type Platform } from '../support/platform.js';
+import { REDIS_URL, sleep, startPlatform, type Platform } from '../support/platform.js';
+import { readEvents } from '../support/sse.js';
 
 describe('platform surface', () => {
   let platform: Platform;
@@ -48,6 +49,9 @@ describe('platform surface', () => {
       'GET /v1/runs/{id}/stitches',
       'GET /v1/runs/{id}/frontier',
       'POST /v1/runs/{id}/stitches/{stitchId}/export',
+      'POST /v1/runs/{id}/retry',
+      'GET /v1/catalog',
+      'POST /v1/workers/{id}/drain',
     ]) {
       expect(operations).toContain(expected);
     }
@@ -132,4 +136,50 @@ describe('reconcile on start', () => {
     expect(run.status).toBe('succeeded');
     expect(run.attempts).toHaveLength(1);
   });
+});
+
+describe('worker drain', () => {
+  let platform: Platform;
+
+  beforeAll(async () => {
+    platform = await startPlatform({ diagnostics: true });
+  }, 120_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('POST /v1/workers/:id/drain hands the running attempt back, the worker exits, and another worker finishes the run', async () => {
+    const first = await platform.startWorker();
+    const workerId = ((await platform.request('GET', '/v1/workers')).body.workers as any[]).find((w) => w.connected).id;
+    const submitted = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'sleep', durationMs: 8_000, steps: 40 } })).body;
+    await platform.waitForRun(submitted.id, ['running'], 30_000);
+
+    const stream = readEvents(`${platform.baseUrl}/v1/events`, {
+      until: (events) => events.some((e) => e.event === 'worker' && e.data.worker.id === workerId && e.data.worker.status === 'offline'),
+    });
+    await sleep(300);
+    const exited = new Promise<number | null>((resolve) => first.once('exit', (code) => resolve(code)));
+    const drained = await platform.request('POST', `/v1/workers/${workerId}/drain`);
+    expect(drained.status, JSON.stringify(drained.body)).toBe(200);
+    expect(drained.body).toMatchObject({ id: workerId, status: 'draining' });
+    expect(await exited).toBe(0);
+
+    // Handed back, not failed: the attempt ended retryable and the run waits for another worker.
+    const handedBack = await platform.waitForRun(submitted.id, ['queued', 'retrying'], 30_000);
+    expect(handedBack.attempts[0]).toMatchObject({ status: 'failed', endReason: 'infrastructure failure' });
+    const { events } = await stream;
+    const states = events.filter((e) => e.event === 'worker' && e.data.worker.id === workerId).map((e) => e.data.worker.status);
+    // The stream samples the present (draining may last less than one poll); it ends offline.
+    expect(states[states.length - 1]).toBe('offline');
+
+    const again = await platform.request('POST', `/v1/workers/${workerId}/drain`);
+    expect(again.status).toBe(409);
+    expect((await platform.request('POST', '/v1/workers/wkr_nope/drain')).status).toBe(404);
+
+    await platform.startWorker();
+    const run = await platform.waitForRun(submitted.id, ['succeeded', 'failed'], 60_000);
+    expect(run.status).toBe('succeeded');
+    expect(run.attempts.map((a: any) => a.status)).toEqual(['failed', 'succeeded']);
+  }, 120_000);
 });

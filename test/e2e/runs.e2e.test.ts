@@ -57,6 +57,9 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     expect(run.result.steps).toBe(24);
     expect(run.result.testAccuracy).toBeGreaterThan(0.1);
     expect(run.progress).toBe(1);
+    // Run tables show the worker and the kind's headline metric (the result's once succeeded).
+    expect(run.workerId).toBe(run.attempts[0].workerId);
+    expect(run.keyMetric).toEqual({ name: 'test/accuracy', value: run.result.testAccuracy, step: null });
 
     const metrics = (await platform.request('GET', `/v1/runs/${run.id}/metrics`)).body;
     const loss = metrics.metrics.find((m: any) => m.name === 'train/loss');
@@ -78,6 +81,8 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     expect(model.artifactUri).toMatch(/^file:\/\//);
     const listed = (await platform.request('GET', '/v1/models')).body;
     expect(listed.models.map((m: any) => m.id)).toContain(model.id);
+    const produced = (await platform.request('GET', `/v1/models?runId=${run.id}`)).body;
+    expect(produced.models.map((m: any) => m.id)).toEqual([model.id]);
 
     const evaluate = await platform.request('POST', '/v1/runs', { kind: 'evaluate', spec: { modelId: model.id } });
     expect(evaluate.status).toBe(201);
@@ -175,6 +180,15 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     const page2 = (await platform.request('GET', `/v1/runs?kind=diagnostic&status=queued&limit=2&cursor=${page1.nextCursor}`)).body;
     expect(page2.runs.map((r: any) => r.id)).toEqual([ids[0]]);
     expect(page2.nextCursor).toBeNull();
+    expect(page1.total).toBe(3);
+    expect(page2.total).toBe(3);
+    const named = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', name: 'Needle In Haystack', resources: { accelerator: 'gpu' }, spec: { action: 'noop' } })).body;
+    ids.push(named.id);
+    const byName = (await platform.request('GET', '/v1/runs?q=needle%20in')).body;
+    expect(byName.runs.map((r: any) => r.id)).toEqual([named.id]);
+    expect(byName.total).toBe(1);
+    const byId = (await platform.request('GET', `/v1/runs?q=${ids[1]}`)).body;
+    expect(byId.runs.map((r: any) => r.id)).toEqual([ids[1]]);
     const bad = await platform.request('GET', '/v1/runs?status=sleeping');
     expect(bad.status).toBe(400);
     expect(bad.body.issues[0].path).toBe('status');
@@ -294,6 +308,36 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     const runId = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'noop' } })).body.id;
     const { events } = await stream;
     expect(events.filter((e) => e.data?.runId === runId).map((e) => e.data.status)).toEqual(['queued', 'running', 'succeeded']);
+  });
+
+  it('retries a failed run: it is queued again with one more attempt, and only failed runs can be retried', async () => {
+    const submitted = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', maxAttempts: 1, spec: { action: 'fail', message: 'boom' } })).body;
+    const failed = await platform.waitForRun(submitted.id, ['failed', 'succeeded'], 30_000);
+    expect(failed.status).toBe('failed');
+    expect(failed.attempts).toHaveLength(1);
+
+    const retried = await platform.request('POST', `/v1/runs/${submitted.id}/retry`);
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ status: 'queued', statusReason: 'retried by user', maxAttempts: 2, error: null, endedAt: null });
+    const again = await platform.waitForRun(submitted.id, ['failed', 'succeeded'], 30_000);
+    expect(again.attempts.map((a: any) => a.status)).toEqual(['failed', 'failed']);
+    expect(again.status).toBe('failed');
+
+    const running = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'noop' } })).body;
+    const done = await platform.waitForRun(running.id, ['succeeded'], 30_000);
+    const refused = await platform.request('POST', `/v1/runs/${done.id}/retry`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatch(/only failed runs/);
+    expect((await platform.request('POST', '/v1/runs/run_nope/retry')).status).toBe(404);
+  });
+
+  it('describes the job catalog with a JSON Schema per kind', async () => {
+    const { kinds } = (await platform.request('GET', '/v1/catalog')).body;
+    expect(kinds.map((k: any) => k.kind)).toEqual(['train', 'stitch', 'finetune', 'evaluate', 'diagnostic']);
+    const train = kinds.find((k: any) => k.kind === 'train');
+    expect(train).toMatchObject({ supported: true, defaultAccelerator: 'any' });
+    expect(train.specSchema.properties.steps).toMatchObject({ type: 'integer', default: expect.any(Number) });
+    expect(kinds.find((k: any) => k.kind === 'finetune').supported).toBe(false);
   });
 
   it('serves grpc.health.v1 for the coordinator', async () => {

@@ -3,6 +3,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { API_CONFIG, type ApiConfig } from './config.js';
+import { CatalogController } from './controllers/catalog.controller.js';
 import { EventsController } from './controllers/events.controller.js';
 import { FamiliesController } from './controllers/families.controller.js';
 import { HealthController } from './controllers/health.controller.js';
@@ -51,6 +52,7 @@ export class AppModule {
       ],
       controllers: [
         RunsController,
+        CatalogController,
         StitchesController,
         EventsController,
         FamiliesController,

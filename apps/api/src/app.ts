@@ -12,6 +12,7 @@ import { AppModule } from './app.module.js';
 import { API_VERSION, type ApiConfig } from './config.js';
 import { HttpErrorFilter } from './http/error.filter.js';
 import { componentSchemas } from './http/openapi.js';
+import { mountDashboard } from './http/dashboard.js';
 import { mountQueueBoard } from './http/queue-board.js';
 
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
@@ -52,6 +53,9 @@ export async function createApiApp(config: ApiConfig, options: { preview?: boole
   });
 
   await mountQueueBoard(app);
+  if (!(await mountDashboard(app, config.webDir)) && config.webDir) {
+    app.get(Logger).warn(`dashboard not served: no index.html in ${config.webDir} (run npm run build)`);
+  }
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', raw: ['json'] });
   return app;

@@ -1,6 +1,7 @@
 // API configuration: parsed once from the environment with zod; a bad value stops start-up with
 // every offending key listed.
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const bool = z
@@ -29,6 +30,8 @@ const schema = z.object({
   ANCHORAGE_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
   ANCHORAGE_EVENTS_POLL_MS: z.coerce.number().int().min(20).max(10_000).default(250),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The built dashboard (apps/web/dist) served at `/`; empty turns it off. */
+  ANCHORAGE_WEB_DIR: z.string().default(fileURLToPath(new URL('../../web/dist', import.meta.url))),
 });
 
 export interface ApiConfig {
@@ -46,6 +49,8 @@ export interface ApiConfig {
   /** How often an SSE stream looks for new events while idle. */
   eventsPollMs: number;
   logLevel: string;
+  /** Folder of the dashboard's static files; null when it is not served. */
+  webDir: string | null;
 }
 
 export class ConfigError extends Error {
@@ -74,6 +79,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     heartbeatIntervalMs: c.ANCHORAGE_HEARTBEAT_INTERVAL_MS,
     reconcileIntervalMs: c.ANCHORAGE_RECONCILE_INTERVAL_MS,
     eventsPollMs: c.ANCHORAGE_EVENTS_POLL_MS,
+    webDir: c.ANCHORAGE_WEB_DIR ? resolve(c.ANCHORAGE_WEB_DIR) : null,
     logLevel: c.LOG_LEVEL,
   };
 }

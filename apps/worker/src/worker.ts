@@ -117,7 +117,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       const found = attempts.abort(fencingToken, 'cancelled', reason || 'cancelled by the coordinator', runId);
       log.info({ runId, token: fencingToken, reason, found }, 'cancel command received');
     } else if (cmd.kind === 'drain') {
-      log.info({ reason: cmd.drain.reason }, 'drain command received: finishing running attempts, then exiting');
+      log.info({ reason: cmd.drain.reason }, 'drain command received: handing running attempts back, then exiting');
       void stop('drain');
     }
   });
@@ -180,12 +180,11 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     stopping ??= (async () => {
       state = reason === 'drain' ? 'draining' : 'stopping';
       log.info({ reason, running: attempts.size }, 'stopping: no new jobs');
-      if (reason === 'signal') executor.beginShutdown();
+      // SIGTERM and drain alike hand running attempts back as retryable: they resume elsewhere.
+      executor.beginShutdown();
       const closing = runner.close();
-      if (reason === 'signal') {
-        const n = attempts.abortAll('shutdown', 'the worker is shutting down');
-        if (n > 0) log.info({ aborted: n }, 'running attempts aborted; reporting them as retryable failures');
-      }
+      const n = attempts.abortAll('shutdown', reason === 'drain' ? 'the worker is draining' : 'the worker is shutting down');
+      if (n > 0) log.info({ aborted: n }, 'running attempts aborted; reporting them as retryable failures');
       await closing;
       clearInterval(statusTimer);
       await heartbeat.stop();

@@ -1,7 +1,7 @@
 // The `anchorage` command line: commander program over @anchorage/sdk.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { AnchorageClient, type RunEvent } from '@anchorage/sdk';
-import { RUN_STATUSES, type RunStatus } from '@anchorage/contracts';
+import { AnchorageClient, type ListRunsOptions, type RunEvent, type RunStatus } from '@anchorage/sdk';
+import { JOB_KINDS, RUN_STATUSES } from '@anchorage/contracts';
 import { CliError, EXIT, reportError } from './errors.js';
 import { duration, num, percent, shortTime, table } from './format.js';
 import { readRunRequest } from './spec-file.js';
@@ -64,11 +64,12 @@ export function buildProgram(io: Output, env: NodeJS.ProcessEnv = process.env): 
   program
     .command('runs')
     .description('List runs, newest first')
-    .addOption(new Option('--kind <kind>', 'only runs of this kind'))
+    .addOption(new Option('--kind <kind>', 'only runs of this kind').choices(JOB_KINDS))
     .addOption(new Option('--status <status>', 'only runs in this status').choices(RUN_STATUSES))
     .option('--limit <n>', 'at most this many runs', positiveInt, 20)
-    .action(async (opts: { kind?: string; status?: RunStatus; limit: number }) => {
-      const { runs } = await client().listRuns({ kind: opts.kind, status: opts.status, limit: opts.limit });
+    .option('-q, --query <text>', 'only runs whose name contains this text (or whose id starts with it)')
+    .action(async (opts: { kind?: ListRunsOptions['kind']; status?: RunStatus; query?: string; limit: number }) => {
+      const { runs } = await client().listRuns({ kind: opts.kind, status: opts.status, q: opts.query, limit: opts.limit });
       if (!runs.length) {
         io.out('no runs');
         return;

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { validateRunRequest, type CreateRunInput } from '@anchorage/contracts';
+import { validateRunRequest } from '@anchorage/contracts';
+import type { CreateRunInput } from '@anchorage/sdk';
 import { CliError, EXIT } from './errors.js';
 
 export function readRunRequest(file: string): CreateRunInput {
@@ -32,5 +33,6 @@ export function readRunRequest(file: string): CreateRunInput {
       outcome.issues.map((i) => `${i.path || '(root)'}: ${i.message}`),
     );
   }
+  // Checked against the catalog above; the API's request type is the same schema.
   return body as CreateRunInput;
 }

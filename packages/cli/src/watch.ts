@@ -1,7 +1,6 @@
 // Follows a run over its event stream: a progress bar on a terminal, plain lines otherwise.
 import cliProgress from 'cli-progress';
-import type { AnchorageClient, LogLine, RunEvent } from '@anchorage/sdk';
-import type { RunStatus, RunView } from '@anchorage/contracts';
+import type { AnchorageClient, LogLine, RunEvent, RunStatus, RunView } from '@anchorage/sdk';
 import { EXIT } from './errors.js';
 import { duration, num, percent } from './format.js';
 

@@ -40,6 +40,11 @@ export const runSummarySchema = z
     maxAttempts: z.number().int(),
     progress: z.number(),
     backend: z.string().nullable().describe('TensorFlow.js backend of the latest attempt'),
+    workerId: z.string().nullable().describe('Worker of the latest attempt'),
+    keyMetric: z
+      .object({ name: z.string(), value: z.number(), step: z.number().int().nullable() })
+      .nullable()
+      .describe("The kind's headline metric: its latest point while running, the result's once succeeded"),
     error: z.string().nullable(),
     createdAt: timestamp.nullable(),
     startedAt: timestamp.nullable(),
@@ -57,7 +62,11 @@ export const runSchema = runSummarySchema
   .meta({ id: 'Run' });
 
 export const runListSchema = z
-  .object({ runs: z.array(runSummarySchema), nextCursor: z.string().nullable() })
+  .object({
+    runs: z.array(runSummarySchema),
+    nextCursor: z.string().nullable(),
+    total: z.number().int().describe('Runs matching the filter, on all pages'),
+  })
   .meta({ id: 'RunList' });
 
 export const metricSeriesSchema = z
@@ -233,3 +242,21 @@ export const runLogsSchema = z
 
 export type QueueListView = z.output<typeof queueListSchema>;
 export type RunLogsView = z.output<typeof runLogsSchema>;
+
+// ---- the job catalog ---------------------------------------------------------------------------
+
+export const catalogSchema = z
+  .object({
+    kinds: z.array(
+      z.object({
+        kind: z.string(),
+        description: z.string(),
+        supported: z.boolean(),
+        defaultAccelerator: z.string(),
+        specSchema: z.record(z.string(), z.unknown()).describe('JSON Schema (draft 2020-12) of the spec, defaults included'),
+      }),
+    ),
+  })
+  .meta({ id: 'Catalog' });
+
+export type CatalogView = z.output<typeof catalogSchema>;

@@ -257,6 +257,17 @@ export interface JobKindEntry {
   supported: boolean;
   /** Long jobs checkpoint and stream progress; short ones do not. */
   long: boolean;
+  /** The headline metric of run tables (`resultKeyMetric` reads the result part). */
+  keyMetric: KeyMetricRule;
+}
+
+/**
+ * While a run is going, its headline metric is the latest point of `metric`; once it succeeds,
+ * `result` names the result field that replaces it (shown under `resultName`).
+ */
+export interface KeyMetricRule {
+  metric?: string;
+  result?: { path: string; name: string };
 }
 
 export const JOB_CATALOG: Record<JobKind, JobKindEntry> = {
@@ -268,6 +279,7 @@ export const JOB_CATALOG: Record<JobKind, JobKindEntry> = {
     defaultAccelerator: 'any',
     supported: true,
     long: true,
+    keyMetric: { metric: 'train/loss', result: { path: 'testAccuracy', name: 'test/accuracy' } },
   },
   evaluate: {
     kind: 'evaluate',
@@ -277,6 +289,7 @@ export const JOB_CATALOG: Record<JobKind, JobKindEntry> = {
     defaultAccelerator: 'any',
     supported: true,
     long: false,
+    keyMetric: { result: { path: 'accuracy', name: 'test/accuracy' } },
   },
   diagnostic: {
     kind: 'diagnostic',
@@ -286,6 +299,7 @@ export const JOB_CATALOG: Record<JobKind, JobKindEntry> = {
     defaultAccelerator: 'any',
     supported: true,
     long: false,
+    keyMetric: { metric: 'diag/step' },
   },
   stitch: {
     kind: 'stitch',
@@ -295,6 +309,7 @@ export const JOB_CATALOG: Record<JobKind, JobKindEntry> = {
     defaultAccelerator: 'any',
     supported: true,
     long: true,
+    keyMetric: { metric: 'train/loss', result: { path: 'best.accuracy', name: 'best/accuracy' } },
   },
   finetune: {
     kind: 'finetune',
@@ -304,6 +319,7 @@ export const JOB_CATALOG: Record<JobKind, JobKindEntry> = {
     defaultAccelerator: 'any',
     supported: false,
     long: true,
+    keyMetric: { metric: 'train/loss' },
   },
 };
 
@@ -316,3 +332,28 @@ export type StitchResultSummary = z.output<typeof stitchResultSchema>;
 export type LatencySpec = z.output<typeof latencySpecSchema>;
 export type DiagnosticSpec = z.output<typeof diagnosticSpecSchema>;
 export type DiagnosticResult = z.output<typeof diagnosticResultSchema>;
+
+/** The value at a dotted `path` of a result, when it is a finite number. */
+export function resultKeyMetric(kind: JobKind, result: unknown): { name: string; value: number } | null {
+  const rule = JOB_CATALOG[kind]?.keyMetric.result;
+  if (!rule) return null;
+  let value: unknown = result;
+  for (const key of rule.path.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'number' && Number.isFinite(value) ? { name: rule.name, value } : null;
+}
+
+/** The catalog as data for forms and clients: each kind's spec as JSON Schema (input side, defaults included). */
+export function describeCatalog() {
+  return {
+    kinds: JOB_KINDS.map((kind) => {
+      const entry = JOB_CATALOG[kind];
+      return {
+        kind,
+        description: entry.description,
+        supported: entry.supported,
+        defaultAccelerator: entry.defaultAccelerator,
+        specSchema: z.toJSONSchema(entry.spec, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+      };
+    }),
+  };
+}

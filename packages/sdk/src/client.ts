@@ -1,34 +1,32 @@
-// A typed client for the Anchorage REST API (docs/openapi.json) over fetch.
-import type { z } from 'zod';
-import type {
-  CreateRunInput,
-  FamilyView,
-  MetricSeriesView,
-  ModelView,
-  RunStatus,
-  RunSummaryView,
-  RunView,
-  StitchView,
-  WorkerView,
-  createFamilySchema,
-  frontierSchema,
-  RunLogsView,
-} from '@anchorage/contracts';
+// A typed client for the Anchorage REST API. Paths, parameters and bodies are typed by
+// `generated/openapi.ts`, which openapi-typescript makes from the committed docs/openapi.json, and
+// requests go through openapi-fetch: the SDK (and the CLI and dashboard on it) cannot drift from the API.
+import createClient, { type Client } from 'openapi-fetch';
+import type { components, paths } from './generated/openapi.js';
 import { AnchorageApiError, AnchorageConnectionError, type ApiIssue } from './errors.js';
 import { SseParser } from './sse.js';
 
-export type CreateFamilyInput = z.input<typeof createFamilySchema>;
-export type FrontierView = z.output<typeof frontierSchema>;
-
-export interface RunListView {
-  runs: RunSummaryView[];
-  nextCursor: string | null;
-}
-
-export interface StitchListView {
-  runId: string;
-  stitches: StitchView[];
-}
+type Schemas = components['schemas'];
+export type RunView = Schemas['Run'];
+export type RunSummaryView = Schemas['RunSummary'];
+export type RunStatus = RunView['status'];
+export type AttemptView = Schemas['Attempt'];
+export type RunListView = Schemas['RunList'];
+export type MetricSeriesView = Schemas['RunMetrics'];
+export type RunLogsView = Schemas['RunLogs'];
+export type ModelView = Schemas['Model'];
+export type ModelListView = Schemas['ModelList'];
+export type WorkerView = Schemas['Worker'];
+export type QueueListView = Schemas['QueueList'];
+export type FamilyView = Schemas['Family'];
+export type StitchView = Schemas['Stitch'];
+export type StitchListView = Schemas['StitchList'];
+export type FrontierView = Schemas['Frontier'];
+export type CatalogView = Schemas['Catalog'];
+export type CreateRunInput = Schemas['CreateRunRequest'];
+export type CreateFamilyInput = Schemas['CreateFamilyRequest'];
+export type ListRunsOptions = NonNullable<paths['/v1/runs']['get']['parameters']['query']>;
+export type ListModelsOptions = NonNullable<paths['/v1/models']['get']['parameters']['query']>;
 
 export interface AnchorageClientOptions {
   /** The API's base URL, e.g. http://127.0.0.1:8080 */
@@ -39,15 +37,8 @@ export interface AnchorageClientOptions {
   fetch?: typeof fetch;
 }
 
-export interface ListRunsOptions {
-  kind?: string;
-  status?: RunStatus;
-  cursor?: string;
-  limit?: number;
-}
-
-export interface RunEventsOptions {
-  /** Resume right after this event id (a cursor the API sent); without it the stream starts with a `snapshot`. */
+export interface EventStreamOptions {
+  /** Resume right after this event id (a cursor the API sent); without it a run stream starts with a `snapshot`. */
   lastEventId?: string;
   signal?: AbortSignal;
   /** Reconnect attempts in a row before giving up (default 5). */
@@ -69,92 +60,134 @@ export interface LogLine {
   time: string;
 }
 
+export interface StatusEventData {
+  runId: string;
+  status: RunStatus;
+  reason: string | null;
+  time: string;
+}
+
 /** One event of `GET /v1/runs/:id/events`; `id` is a resume cursor. */
 export type RunEvent =
   | { id: string; type: 'snapshot'; data: RunView }
-  | { id: string; type: 'status'; data: { runId: string; status: RunStatus; reason: string | null; time: string } }
+  | { id: string; type: 'status'; data: StatusEventData }
   | { id: string; type: 'metrics'; data: { runId: string; points: MetricPoint[] } }
   | { id: string; type: 'logs'; data: { runId: string; lines: LogLine[] } }
   | { id: string; type: 'ping'; data: Record<string, never> }
   | { id: string; type: 'end'; data: { runId: string; status: RunStatus } };
 
-type Query = Record<string, string | number | undefined>;
+/** One event of `GET /v1/events`: run status changes (resumable) and worker changes. */
+export type GlobalEvent =
+  | { id: string; type: 'status'; data: StatusEventData }
+  | { id: string; type: 'worker'; data: { worker: WorkerView } }
+  | { id: string; type: 'ping'; data: Record<string, never> };
+
+/** What openapi-fetch returns for one call. */
+interface FetchResult<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
 
 export class AnchorageClient {
   readonly baseUrl: string;
   private readonly apiKey?: string;
   private readonly fetchImpl: typeof fetch;
+  private readonly api: Client<paths>;
 
   constructor(options: AnchorageClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.apiKey = options.apiKey;
     this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.api = createClient<paths>({
+      baseUrl: this.baseUrl,
+      headers: { accept: 'application/json', ...this.authHeaders() },
+      fetch: (request) => this.fetchImpl(request),
+    });
   }
 
   // ---- runs ----
 
   /** Submits a run; with the same `idempotencyKey` a repeat returns the same run. */
   submitRun(body: CreateRunInput, options: { idempotencyKey?: string } = {}): Promise<RunView> {
-    const headers: Record<string, string> = {};
-    if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
-    return this.request<RunView>('POST', '/v1/runs', { body, headers });
+    const headers = options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : undefined;
+    return this.call(this.api.POST('/v1/runs', { body, headers }));
   }
 
   getRun(id: string): Promise<RunView> {
-    return this.request('GET', `/v1/runs/${enc(id)}`);
+    return this.call(this.api.GET('/v1/runs/{id}', { params: { path: { id } } }));
   }
 
-  listRuns(options: ListRunsOptions = {}): Promise<RunListView> {
-    return this.request('GET', '/v1/runs', { query: { ...options } });
+  listRuns(query: ListRunsOptions = {}): Promise<RunListView> {
+    return this.call(this.api.GET('/v1/runs', { params: { query: defined(query) } }));
   }
 
   cancelRun(id: string): Promise<RunView> {
-    return this.request('POST', `/v1/runs/${enc(id)}/cancel`);
+    return this.call(this.api.POST('/v1/runs/{id}/cancel', { params: { path: { id } } }));
+  }
+
+  /** Queues a failed run again with one more attempt. */
+  retryRun(id: string): Promise<RunView> {
+    return this.call(this.api.POST('/v1/runs/{id}/retry', { params: { path: { id } } }));
   }
 
   /** One page of a run's log lines, oldest first; pass `nextCursor` back as `after`. */
-  runLogs(id: string, options: { after?: string; limit?: number } = {}): Promise<RunLogsView> {
-    return this.request('GET', `/v1/runs/${enc(id)}/logs`, { query: { ...options } });
+  runLogs(id: string, query: { after?: string; limit?: number } = {}): Promise<RunLogsView> {
+    return this.call(this.api.GET('/v1/runs/{id}/logs', { params: { path: { id }, query: defined(query) } }));
   }
 
-  runMetrics(id: string, options: { name?: string; maxPoints?: number } = {}): Promise<MetricSeriesView> {
-    return this.request('GET', `/v1/runs/${enc(id)}/metrics`, { query: { ...options } });
+  runMetrics(id: string, query: { name?: string; maxPoints?: number } = {}): Promise<MetricSeriesView> {
+    return this.call(this.api.GET('/v1/runs/{id}/metrics', { params: { path: { id }, query: defined(query) } }));
+  }
+
+  /** The job kinds with their spec schemas (JSON Schema). */
+  catalog(): Promise<CatalogView> {
+    return this.call(this.api.GET('/v1/catalog'));
   }
 
   // ---- stitching ----
 
   stitches(id: string): Promise<StitchListView> {
-    return this.request('GET', `/v1/runs/${enc(id)}/stitches`);
+    return this.call(this.api.GET('/v1/runs/{id}/stitches', { params: { path: { id } } }));
   }
 
-  frontier(id: string, options: { maxFlops?: number; maxLatencyMs?: number } = {}): Promise<FrontierView> {
-    return this.request('GET', `/v1/runs/${enc(id)}/frontier`, { query: { ...options } });
+  frontier(id: string, query: { maxFlops?: number; maxLatencyMs?: number } = {}): Promise<FrontierView> {
+    return this.call(this.api.GET('/v1/runs/{id}/frontier', { params: { path: { id }, query: defined(query) } }));
   }
 
   exportStitch(id: string, stitchId: number): Promise<ModelView> {
-    return this.request('POST', `/v1/runs/${enc(id)}/stitches/${enc(String(stitchId))}/export`);
+    return this.call(this.api.POST('/v1/runs/{id}/stitches/{stitchId}/export', { params: { path: { id, stitchId: String(stitchId) } } }));
   }
 
-  // ---- families, models, workers ----
+  // ---- families, models, workers, queues ----
 
   createFamily(body: CreateFamilyInput): Promise<FamilyView> {
-    return this.request('POST', '/v1/families', { body });
+    return this.call(this.api.POST('/v1/families', { body }));
   }
 
   getFamily(id: string): Promise<FamilyView> {
-    return this.request('GET', `/v1/families/${enc(id)}`);
+    return this.call(this.api.GET('/v1/families/{id}', { params: { path: { id } } }));
   }
 
-  listModels(options: { kind?: string; cursor?: string; limit?: number } = {}): Promise<{ models: ModelView[]; nextCursor: string | null }> {
-    return this.request('GET', '/v1/models', { query: { ...options } });
+  listModels(query: ListModelsOptions = {}): Promise<ModelListView> {
+    return this.call(this.api.GET('/v1/models', { params: { query: defined(query) } }));
   }
 
   getModel(id: string): Promise<ModelView> {
-    return this.request('GET', `/v1/models/${enc(id)}`);
+    return this.call(this.api.GET('/v1/models/{id}', { params: { path: { id } } }));
   }
 
   listWorkers(): Promise<{ workers: WorkerView[] }> {
-    return this.request('GET', '/v1/workers');
+    return this.call(this.api.GET('/v1/workers'));
+  }
+
+  /** Asks a worker to hand back its runs and exit. */
+  drainWorker(id: string): Promise<WorkerView> {
+    return this.call(this.api.POST('/v1/workers/{id}/drain', { params: { path: { id } } }));
+  }
+
+  listQueues(): Promise<QueueListView> {
+    return this.call(this.api.GET('/v1/queues'));
   }
 
   // ---- events ----
@@ -164,8 +197,17 @@ export class AnchorageClient {
    * Last-Event-ID (the last cursor seen) so nothing is lost or repeated. Ends after `end`, or
    * quietly when `signal` aborts.
    */
-  async *runEvents(id: string, options: RunEventsOptions = {}): AsyncGenerator<RunEvent, void, undefined> {
-    const url = `${this.baseUrl}/v1/runs/${enc(id)}/events`;
+  runEvents(id: string, options: EventStreamOptions = {}): AsyncGenerator<RunEvent, void, undefined> {
+    return this.eventStream<RunEvent>(`/v1/runs/${encodeURIComponent(id)}/events`, options);
+  }
+
+  /** Status changes of every run and worker changes, until `signal` aborts; reconnects like `runEvents`. */
+  events(options: EventStreamOptions = {}): AsyncGenerator<GlobalEvent, void, undefined> {
+    return this.eventStream<GlobalEvent>('/v1/events', options);
+  }
+
+  private async *eventStream<E extends { id: string; type: string }>(path: string, options: EventStreamOptions): AsyncGenerator<E, void, undefined> {
+    const url = this.baseUrl + path;
     const maxReconnects = options.maxReconnects ?? 5;
     let lastEventId = options.lastEventId;
     let failures = 0;
@@ -188,7 +230,7 @@ export class AnchorageClient {
           await delay(retryMs * 2 ** (failures - 1), controller.signal);
           continue;
         }
-        if (!response.ok) throw await apiError(response);
+        if (!response.ok) throw await readApiError(response);
         connectedOnce = true;
         const parser = new SseParser();
         let progressed = false;
@@ -198,7 +240,7 @@ export class AnchorageClient {
             for (const message of parser.push(decoder.decode(chunk, { stream: true }))) {
               if (message.id !== undefined) lastEventId = message.id;
               progressed = true;
-              yield message as RunEvent;
+              yield message as unknown as E;
               if (message.type === 'end') return;
             }
           }
@@ -226,37 +268,20 @@ export class AnchorageClient {
     return this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {};
   }
 
-  private async request<T>(method: string, path: string, options: { body?: unknown; query?: Query; headers?: Record<string, string> } = {}): Promise<T> {
-    const url = new URL(this.baseUrl + path);
-    for (const [key, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined && value !== '') url.searchParams.set(key, String(value));
-    }
-    const headers: Record<string, string> = { accept: 'application/json', ...this.authHeaders(), ...options.headers };
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    let response: Response;
+  /** The body of a 2xx answer; otherwise an AnchorageApiError (4xx/5xx) or AnchorageConnectionError (no answer). */
+  private async call<T>(pending: Promise<FetchResult<T>>): Promise<T> {
+    let result: FetchResult<T>;
     try {
-      response = await this.fetchImpl(url, {
-        method,
-        headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      });
+      result = await pending;
     } catch (error) {
       throw new AnchorageConnectionError(this.baseUrl, error);
     }
-    if (!response.ok) throw await apiError(response);
-    const text = await response.text();
-    return (text ? JSON.parse(text) : undefined) as T;
+    if (!result.response.ok) throw apiError(result.response, result.error);
+    return result.data as T;
   }
 }
 
-async function apiError(response: Response): Promise<AnchorageApiError> {
-  const text = await response.text().catch(() => '');
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    // not JSON: keep the text
-  }
+function apiError(response: Response, body: unknown): AnchorageApiError {
   const object = (body && typeof body === 'object' ? body : {}) as { error?: unknown; message?: unknown; issues?: unknown };
   const message =
     typeof object.error === 'string'
@@ -270,7 +295,21 @@ async function apiError(response: Response): Promise<AnchorageApiError> {
   return new AnchorageApiError(response.status, message, issues, body);
 }
 
-const enc = encodeURIComponent;
+async function readApiError(response: Response): Promise<AnchorageApiError> {
+  const text = await response.text().catch(() => '');
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return apiError(response, body);
+}
+
+/** Drops undefined and empty-string values, so they are not sent as `?key=`. */
+function defined<T extends object>(query: T): T {
+  return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined && v !== '')) as T;
+}
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

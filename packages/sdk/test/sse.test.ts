@@ -88,19 +88,21 @@ describe('AnchorageClient.runEvents', () => {
   });
 
   it('sends query parameters, the idempotency key, the API key, and reports issues', async () => {
-    const requests: { url: string; init: RequestInit }[] = [];
-    const fakeFetch = (async (url: URL, init: RequestInit) => {
-      requests.push({ url: String(url), init });
-      if (init.method === 'POST')
+    // openapi-fetch hands the fetch a Request.
+    const requests: Request[] = [];
+    const fakeFetch = (async (request: Request) => {
+      requests.push(request);
+      if (request.method === 'POST')
         return new Response(JSON.stringify({ error: 'invalid train spec', issues: [{ path: 'spec.steps', message: 'too small' }] }), { status: 400 });
-      return new Response(JSON.stringify({ runs: [], nextCursor: null }), { status: 200 });
+      return new Response(JSON.stringify({ runs: [], nextCursor: null, total: 0 }), { status: 200 });
     }) as unknown as typeof fetch;
     const client = new AnchorageClient({ baseUrl: 'http://api.test', apiKey: 'k', fetch: fakeFetch });
-    await client.listRuns({ kind: 'train', limit: 5 });
+    await client.listRuns({ kind: 'train', limit: 5, q: '' });
     expect(requests[0].url).toBe('http://api.test/v1/runs?kind=train&limit=5');
-    expect(new Headers(requests[0].init.headers).get('authorization')).toBe('Bearer k');
+    expect(requests[0].headers.get('authorization')).toBe('Bearer k');
     const error = await client.submitRun({ kind: 'train', spec: { steps: 0 } }, { idempotencyKey: 'abc' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 400, message: 'invalid train spec', issues: [{ path: 'spec.steps', message: 'too small' }] });
-    expect(new Headers(requests[1].init.headers).get('idempotency-key')).toBe('abc');
+    expect(requests[1].headers.get('idempotency-key')).toBe('abc');
+    expect(await requests[1].json()).toEqual({ kind: 'train', spec: { steps: 0 } });
   });
 });

@@ -24,7 +24,7 @@ export class EventsController {
   })
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false })
-  @ApiQuery({ name: 'lastEventId', required: false })
+  @ApiQuery({ name: 'lastEventId', required: false, type: String })
   @ApiResponse({ status: 200, description: 'text/event-stream' })
   @ApiResponse({ status: 400, schema: ref('Error') })
   @ApiResponse({ status: 404, schema: ref('Error') })
@@ -34,10 +34,13 @@ export class EventsController {
   }
 
   @Sse('v1/events')
-  @ApiOperation({ summary: 'Server-sent status changes of every run (for run lists); resumable with Last-Event-ID' })
+  @ApiOperation({
+    summary: 'Server-sent status changes of every run and worker changes (for run lists and the fleet)',
+    description: 'Events `status` (resumable with Last-Event-ID), `worker` (a worker\'s status, current run or connection changed; data `{ worker }`) and `ping`.',
+  })
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false })
-  @ApiQuery({ name: 'lastEventId', required: false })
+  @ApiQuery({ name: 'lastEventId', required: false, type: String })
   @ApiResponse({ status: 200, description: 'text/event-stream' })
   async all(@Headers('last-event-id') header: string | undefined, @Query() query: unknown): Promise<Observable<MessageEvent>> {
     const { lastEventId } = parseQuery(resumeQuery, query);

@@ -8,6 +8,7 @@ import { parseQuery } from '../http/query.js';
 const listQuery = z
   .object({
     kind: z.enum(['anchor', 'stitched', 'finetuned']).optional(),
+    runId: z.string().min(1).optional(),
     cursor: z.string().min(1).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
   })
@@ -21,7 +22,8 @@ export class ModelsController {
   @Get()
   @ApiOperation({ summary: 'List registered models, newest first' })
   @ApiQuery({ name: 'kind', required: false, enum: ['anchor', 'stitched', 'finetuned'] })
-  @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'runId', required: false, type: String, description: 'Only the models this run produced' })
+  @ApiQuery({ name: 'cursor', required: false, type: String })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } })
   @ApiResponse({ status: 200, schema: ref('ModelList') })
   @ApiResponse({ status: 400, schema: ref('Error') })

@@ -11,6 +11,7 @@ const listQuery = z
   .object({
     kind: z.enum(JOB_KINDS).optional(),
     status: z.enum(RUN_STATUSES).optional(),
+    q: z.string().max(200).optional(),
     cursor: z.string().min(1).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
   })
@@ -51,7 +52,8 @@ export class RunsController {
   @ApiOperation({ summary: 'List runs, newest first', description: 'Cursor pagination: pass `nextCursor` back as `cursor`.' })
   @ApiQuery({ name: 'kind', required: false, enum: JOB_KINDS })
   @ApiQuery({ name: 'status', required: false, enum: RUN_STATUSES })
-  @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'q', required: false, type: String, description: 'Text search: a substring of the name (any case) or a prefix of the id' })
+  @ApiQuery({ name: 'cursor', required: false, type: String })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } })
   @ApiResponse({ status: 200, schema: ref('RunList') })
   @ApiResponse({ status: 400, schema: ref('Error') })
@@ -77,9 +79,22 @@ export class RunsController {
     return this.runs.cancel(id);
   }
 
+  @Post(':id/retry')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Retry a failed run',
+    description: 'Queues the run again with one more attempt; it resumes from its latest checkpoint where the kind checkpoints.',
+  })
+  @ApiResponse({ status: 200, schema: ref('Run') })
+  @ApiResponse({ status: 404, schema: ref('Error') })
+  @ApiResponse({ status: 409, description: 'The run is not failed', schema: ref('Error') })
+  retry(@Param('id') id: string) {
+    return this.runs.retry(id);
+  }
+
   @Get(':id/logs')
   @ApiOperation({ summary: 'Log lines of a run, oldest first; page on with `after`' })
-  @ApiQuery({ name: 'after', required: false, description: 'Id of the last line already read' })
+  @ApiQuery({ name: 'after', required: false, type: String, description: 'Id of the last line already read' })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 5000, default: 500 } })
   @ApiResponse({ status: 200, schema: ref('RunLogs') })
   @ApiResponse({ status: 404, schema: ref('Error') })
@@ -92,7 +107,7 @@ export class RunsController {
     summary: 'Metric series of a run',
     description: 'With maxPoints, a longer series is returned as maxPoints step buckets with mean, min and max (spikes survive).',
   })
-  @ApiQuery({ name: 'name', required: false, description: 'Only this metric' })
+  @ApiQuery({ name: 'name', required: false, type: String, description: 'Only this metric' })
   @ApiQuery({ name: 'maxPoints', required: false, schema: { type: 'integer', minimum: 2, maximum: 100000 } })
   @ApiResponse({ status: 200, schema: ref('RunMetrics') })
   @ApiResponse({ status: 404, schema: ref('Error') })

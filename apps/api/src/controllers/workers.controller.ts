@@ -1,4 +1,4 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { QueueRepository } from '../repositories/queue.repository.js';
 import { WorkersService } from '../services/workers.service.js';
@@ -25,5 +25,18 @@ export class WorkersController {
   @ApiResponse({ status: 200, schema: ref('WorkerList') })
   list() {
     return this.workers.list();
+  }
+
+  @Post('workers/:id/drain')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Drain a worker',
+    description: 'It stops taking jobs, checkpoints and hands back its running attempts (requeued, not failed), deregisters and exits.',
+  })
+  @ApiResponse({ status: 200, schema: ref('Worker') })
+  @ApiResponse({ status: 404, schema: ref('Error') })
+  @ApiResponse({ status: 409, description: 'The worker is not connected to this API or already gone', schema: ref('Error') })
+  drain(@Param('id') id: string) {
+    return this.workers.drain(id);
   }
 }

@@ -17,6 +17,13 @@ export interface NewModel {
   familyId?: string | null;
 }
 
+export interface ModelFilter {
+  kind?: string;
+  runId?: string;
+  cursor?: string;
+  limit: number;
+}
+
 @Injectable()
 export class ModelsRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
@@ -38,9 +45,9 @@ export class ModelsRepository {
     return this.prisma.model.findFirst({ where: { runId, kind: 'stitched', architecture: { path: ['stitchId'], equals: stitchId } } });
   }
 
-  list(filter: { kind?: string; cursor?: string; limit: number }): Promise<ModelRow[]> {
+  list(filter: ModelFilter): Promise<ModelRow[]> {
     return this.prisma.model.findMany({
-      where: { kind: filter.kind, ...(filter.cursor ? { id: { lt: filter.cursor } } : {}) },
+      where: { kind: filter.kind, runId: filter.runId, ...(filter.cursor ? { id: { lt: filter.cursor } } : {}) },
       orderBy: { id: 'desc' },
       take: filter.limit,
     });

@@ -26,6 +26,8 @@ export interface NewRun {
 export interface RunFilter {
   kind?: string;
   status?: RunStatus;
+  /** Case-insensitive substring of the name, or a prefix of the id. */
+  q?: string;
   /** Id of the last run of the previous page (runs are listed newest first). */
   cursor?: string;
   limit: number;
@@ -36,6 +38,12 @@ export interface MetricInput {
   step: number;
   value: number;
   time: Date;
+}
+
+export interface KeyMetric {
+  name: string;
+  value: number;
+  step: number | null;
 }
 
 export interface LogInput {
@@ -68,14 +76,24 @@ export class RunsRepository {
   /** Newest first; ids are time-sortable, so the id is the cursor. */
   list(filter: RunFilter): Promise<RunRow[]> {
     return this.prisma.run.findMany({
-      where: {
-        kind: filter.kind,
-        status: filter.status,
-        ...(filter.cursor ? { id: { lt: filter.cursor } } : {}),
-      },
+      where: { ...this.where(filter), ...(filter.cursor ? { id: { lt: filter.cursor } } : {}) },
       orderBy: { id: 'desc' },
       take: filter.limit,
     });
+  }
+
+  /** How many runs match the filter (all pages). */
+  count(filter: Omit<RunFilter, 'cursor' | 'limit'>): Promise<number> {
+    return this.prisma.run.count({ where: this.where(filter) });
+  }
+
+  private where(filter: Omit<RunFilter, 'cursor' | 'limit'>): Prisma.RunWhereInput {
+    const q = filter.q?.trim();
+    return {
+      kind: filter.kind,
+      status: filter.status,
+      ...(q ? { OR: [{ name: { contains: q, mode: 'insensitive' } }, { id: { startsWith: q } }] } : {}),
+    };
   }
 
   findByStatus(statuses: RunStatus[]): Promise<RunRow[]> {
@@ -164,7 +182,7 @@ export class RunsRepository {
         fencingToken: `ft_${number}_${randomBytes(16).toString('base64url')}`,
       },
     });
-    const data = { backend, statusReason: `attempt ${number} started on worker ${workerId}` };
+    const data = { backend, workerId, statusReason: `attempt ${number} started on worker ${workerId}` };
     if (run.status === 'running') {
       // The job came back while the run looked running (its worker died): the run stays running.
       await tx.run.update({ where: { id: run.id }, data });
@@ -212,8 +230,13 @@ export class RunsRepository {
     return this.prisma.checkpoint.create({ data: { id: newId('ckpt'), runId, attemptNumber, step, uri } });
   }
 
-  async setProgress(runId: string, progress: number): Promise<void> {
-    await this.prisma.run.updateMany({ where: { id: runId, status: 'running' }, data: { progress } });
+  /** Progress and the headline metric of a running run (either may be left out). */
+  async setProgress(runId: string, progress: number | null, keyMetric: KeyMetric | null = null): Promise<void> {
+    const data: Prisma.RunUpdateManyMutationInput = {};
+    if (progress !== null) data.progress = progress;
+    if (keyMetric) Object.assign(data, { keyMetricName: keyMetric.name, keyMetricValue: keyMetric.value, keyMetricStep: keyMetric.step });
+    if (Object.keys(data).length === 0) return;
+    await this.prisma.run.updateMany({ where: { id: runId, status: 'running' }, data });
   }
 
   /** Points per metric name of a run (one small aggregate query). */

@@ -2,7 +2,7 @@
 // progress and results. It is the single writer of everything workers report.
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Prisma } from '@anchorage/db';
-import { JOB_CATALOG, paretoFrontier, type JobKind, type RunStatus } from '@anchorage/contracts';
+import { JOB_CATALOG, paretoFrontier, resultKeyMetric, type JobKind, type RunStatus } from '@anchorage/contracts';
 import type {
   Heartbeat__Output,
   RegisterRequest__Output,
@@ -132,7 +132,13 @@ export class CoordinatorService {
       attempt.number,
       request.logs.map((l) => ({ level: l.level || 'info', message: l.message.slice(0, 10_000), time: toDate(l.timeMs) })),
     );
-    if (request.progress >= 0) await this.runs.setProgress(attempt.runId, Math.min(1, request.progress));
+    const keyName = JOB_CATALOG[attempt.run.kind as JobKind]?.keyMetric.metric;
+    const keyPoint = keyName ? request.points.findLast((p) => p.name === keyName && Number.isFinite(p.value)) : undefined;
+    await this.runs.setProgress(
+      attempt.runId,
+      request.progress >= 0 ? Math.min(1, request.progress) : null,
+      keyPoint ? { name: keyPoint.name, value: keyPoint.value, step: keyPoint.step } : null,
+    );
     return { acceptedPoints: accepted, cancelRequested: attempt.run.cancelRequestedAt !== null };
   }
 
@@ -213,6 +219,7 @@ export class CoordinatorService {
           result: result as Prisma.InputJsonValue,
           endedAt: now,
           progress: 1,
+          ...keyMetricColumns(resultKeyMetric(kind, result)),
           statusReason: `attempt ${attempt.number} succeeded`,
         }, tx);
         if (run.familyId) await this.families.refreshStatus(tx, run.familyId);
@@ -297,4 +304,8 @@ function parseJson(text: string): Prisma.InputJsonValue | undefined {
   } catch {
     return undefined;
   }
+}
+
+function keyMetricColumns(metric: { name: string; value: number } | null) {
+  return metric ? { keyMetricName: metric.name, keyMetricValue: metric.value, keyMetricStep: null } : {};
 }

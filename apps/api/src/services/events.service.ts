@@ -3,15 +3,16 @@
 // reconnects with Last-Event-ID resumes exactly where it stopped, whichever API process it reaches.
 import { Inject, Injectable } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import { isTerminal, type RunStatus } from '@anchorage/contracts';
+import { isTerminal, type RunStatus, type WorkerView } from '@anchorage/contracts';
 import { API_CONFIG, type ApiConfig } from '../config.js';
 import { RunsRepository } from '../repositories/runs.repository.js';
 import { InvalidRequestError, NotFoundError } from './errors.js';
 import { runView } from './views.js';
+import { WorkersService } from './workers.service.js';
 
 export interface StreamEvent {
   id: string;
-  type: 'snapshot' | 'status' | 'metrics' | 'logs' | 'ping' | 'end';
+  type: 'snapshot' | 'status' | 'metrics' | 'logs' | 'worker' | 'ping' | 'end';
   data: unknown;
 }
 
@@ -40,6 +41,7 @@ export class EventsService {
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     private readonly runs: RunsRepository,
+    private readonly workers: WorkersService,
   ) {}
 
   /**
@@ -84,16 +86,30 @@ export class EventsService {
     });
   }
 
-  /** Status changes of every run (for run lists); resumable the same way. */
+  /**
+   * Status changes of every run (for run lists), resumable the same way, and `worker` events when a
+   * worker's status, current run or connection changes (not resumable: they describe the present).
+   */
   async globalStream(lastEventId?: string): Promise<Observable<StreamEvent>> {
     const cursor = lastEventId ? parseCursor(lastEventId) : await this.runs.latestIds(null);
-    return this.poll(cursor, async (emit) => async () => {
-      const events = await this.runs.statusEventsAfter(null, cursor.status, BATCH);
-      for (const e of events) {
-        cursor.status = e.id;
-        emit('status', { runId: e.runId, status: e.status, reason: e.reason, time: e.time.toISOString() });
-      }
-      return events.length ? 'busy' : 'idle';
+    return this.poll(cursor, async (emit) => {
+      const seen = new Map((await this.workers.list()).workers.map((w) => [w.id, workerState(w)]));
+      return async () => {
+        const [events, { workers }] = await Promise.all([this.runs.statusEventsAfter(null, cursor.status, BATCH), this.workers.list()]);
+        for (const e of events) {
+          cursor.status = e.id;
+          emit('status', { runId: e.runId, status: e.status, reason: e.reason, time: e.time.toISOString() });
+        }
+        let changed = 0;
+        for (const worker of workers) {
+          const state = workerState(worker);
+          if (seen.get(worker.id) === state) continue;
+          seen.set(worker.id, state);
+          emit('worker', { worker });
+          changed++;
+        }
+        return events.length + changed ? 'busy' : 'idle';
+      };
     });
   }
 
@@ -127,4 +143,9 @@ export class EventsService {
       };
     });
   }
+}
+
+/** What a worker event reports; heartbeat ages move every second and are left out. */
+function workerState(w: WorkerView): string {
+  return `${w.status}|${w.currentRunId ?? ''}|${w.connected}`;
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ModelsRepository } from '../repositories/models.repository.js';
+import { ModelsRepository, type ModelFilter } from '../repositories/models.repository.js';
 import { NotFoundError } from './errors.js';
 import { page } from './paging.js';
 import { modelView } from './views.js';
@@ -8,7 +8,7 @@ import { modelView } from './views.js';
 export class ModelsService {
   constructor(private readonly models: ModelsRepository) {}
 
-  async list(filter: { kind?: string; cursor?: string; limit: number }) {
+  async list(filter: ModelFilter) {
     const { items, nextCursor } = page(await this.models.list({ ...filter, limit: filter.limit + 1 }), filter.limit, modelView);
     return { models: items, nextCursor };
   }

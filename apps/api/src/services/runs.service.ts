@@ -2,7 +2,7 @@
 // can always be rebuilt from the row (see ReconcileService).
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isUniqueViolation, type Prisma } from '@anchorage/db';
-import { isTerminal, validateRunRequest, type MetricSeriesView, type RunLogsView, type RunStatus, type RunView } from '@anchorage/contracts';
+import { isTerminal, validateRunRequest, type JobKind, type MetricSeriesView, type RunLogsView, type RunStatus, type RunView } from '@anchorage/contracts';
 import { API_CONFIG, type ApiConfig } from '../config.js';
 import { ModelsRepository } from '../repositories/models.repository.js';
 import { QueueRepository } from '../repositories/queue.repository.js';
@@ -82,8 +82,31 @@ export class RunsService {
   }
 
   async list(filter: RunFilter) {
-    const { items, nextCursor } = page(await this.runs.list({ ...filter, limit: filter.limit + 1 }), filter.limit, runSummaryView);
-    return { runs: items, nextCursor };
+    const [rows, total] = await Promise.all([this.runs.list({ ...filter, limit: filter.limit + 1 }), this.runs.count(filter)]);
+    const { items, nextCursor } = page(rows, filter.limit, runSummaryView);
+    return { runs: items, nextCursor, total };
+  }
+
+  /** A failed run goes back to the queue with one more attempt than it has used. */
+  async retry(id: string): Promise<RunView> {
+    const run = await this.runs.findById(id);
+    if (!run) throw new NotFoundError('run', id);
+    if (run.status !== 'failed') throw new ConflictError(`run ${id} is ${run.status}; only failed runs can be retried`);
+    const moved = await this.runs.transition(id, ['failed'], 'queued', {
+      maxAttempts: Math.max(run.maxAttempts, run.attempts.length + 1),
+      error: null,
+      endedAt: null,
+      statusReason: 'retried by user',
+    });
+    if (!moved) throw new ConflictError(`run ${id} changed while it was being retried`);
+    try {
+      await this.queue.remove(id, run.resourceClass);
+      await this.queue.enqueue({ ...run, kind: run.kind as JobKind });
+    } catch (error) {
+      this.logger.warn(`run ${id} queued again but not enqueued yet: ${(error as Error).message}`);
+    }
+    if (run.familyId) await this.families.refresh(run.familyId);
+    return this.get(id);
   }
 
   async cancel(id: string): Promise<RunView> {

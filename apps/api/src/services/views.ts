@@ -20,6 +20,11 @@ export function runSummaryView(run: RunRow): RunSummaryView {
     maxAttempts: run.maxAttempts,
     progress: run.progress,
     backend: run.backend,
+    workerId: run.workerId,
+    keyMetric:
+      run.keyMetricName !== null && run.keyMetricValue !== null
+        ? { name: run.keyMetricName, value: run.keyMetricValue, step: run.keyMetricStep }
+        : null,
     error: run.error,
     createdAt: iso(run.createdAt),
     startedAt: iso(run.startedAt),

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import type { WorkerView } from '@anchorage/contracts';
 import { WorkersRepository } from '../repositories/workers.repository.js';
+import { ConflictError, NotFoundError } from './errors.js';
 import { workerView } from './views.js';
 import { WorkerConnections } from './worker-connections.js';
 
@@ -10,9 +12,22 @@ export class WorkersService {
     private readonly connections: WorkerConnections,
   ) {}
 
-  async list() {
+  async list(): Promise<{ workers: WorkerView[] }> {
     const now = new Date();
     const rows = await this.workers.list();
     return { workers: rows.map((w) => workerView(w, now, this.connections.isConnected(w.id))) };
+  }
+
+  /** Marks the worker draining and tells it over its command stream; it hands its runs back and exits. */
+  async drain(id: string): Promise<WorkerView> {
+    const worker = await this.workers.findById(id);
+    if (!worker) throw new NotFoundError('worker', id);
+    if (worker.status === 'dead' || worker.status === 'offline') throw new ConflictError(`worker ${id} is ${worker.status}`);
+    if (!this.connections.send(id, { drain: { reason: 'drained through the API' } })) {
+      throw new ConflictError(`worker ${id} has no command stream open to this API process; send it SIGTERM to drain it`);
+    }
+    await this.workers.setStatus(id, 'draining');
+    const updated = await this.workers.findById(id);
+    return workerView(updated ?? worker, new Date(), this.connections.isConnected(id));
   }
 }

@@ -431,14 +431,6 @@ export type LogLineUncheckedUpdateManyWithoutRunNestedInput = {
   deleteMany?: Prisma.LogLineScalarWhereInput | Prisma.LogLineScalarWhereInput[]
 }
 
-export type NullableIntFieldUpdateOperationsInput = {
-  set?: number | null
-  increment?: number
-  decrement?: number
-  multiply?: number
-  divide?: number
-}
-
 export type LogLineCreateWithoutRunInput = {
   id?: bigint | number
   attemptNumber?: number | null

@@ -30,12 +30,16 @@ export type RunAvgAggregateOutputType = {
   priority: number | null
   maxAttempts: number | null
   progress: number | null
+  keyMetricValue: number | null
+  keyMetricStep: number | null
 }
 
 export type RunSumAggregateOutputType = {
   priority: number | null
   maxAttempts: number | null
   progress: number | null
+  keyMetricValue: number | null
+  keyMetricStep: number | null
 }
 
 export type RunMinAggregateOutputType = {
@@ -50,7 +54,11 @@ export type RunMinAggregateOutputType = {
   idempotencyKey: string | null
   error: string | null
   backend: string | null
+  workerId: string | null
   progress: number | null
+  keyMetricName: string | null
+  keyMetricValue: number | null
+  keyMetricStep: number | null
   createdAt: Date | null
   updatedAt: Date | null
   startedAt: Date | null
@@ -71,7 +79,11 @@ export type RunMaxAggregateOutputType = {
   idempotencyKey: string | null
   error: string | null
   backend: string | null
+  workerId: string | null
   progress: number | null
+  keyMetricName: string | null
+  keyMetricValue: number | null
+  keyMetricStep: number | null
   createdAt: Date | null
   updatedAt: Date | null
   startedAt: Date | null
@@ -95,7 +107,11 @@ export type RunCountAggregateOutputType = {
   result: number
   error: number
   backend: number
+  workerId: number
   progress: number
+  keyMetricName: number
+  keyMetricValue: number
+  keyMetricStep: number
   createdAt: number
   updatedAt: number
   startedAt: number
@@ -110,12 +126,16 @@ export type RunAvgAggregateInputType = {
   priority?: true
   maxAttempts?: true
   progress?: true
+  keyMetricValue?: true
+  keyMetricStep?: true
 }
 
 export type RunSumAggregateInputType = {
   priority?: true
   maxAttempts?: true
   progress?: true
+  keyMetricValue?: true
+  keyMetricStep?: true
 }
 
 export type RunMinAggregateInputType = {
@@ -130,7 +150,11 @@ export type RunMinAggregateInputType = {
   idempotencyKey?: true
   error?: true
   backend?: true
+  workerId?: true
   progress?: true
+  keyMetricName?: true
+  keyMetricValue?: true
+  keyMetricStep?: true
   createdAt?: true
   updatedAt?: true
   startedAt?: true
@@ -151,7 +175,11 @@ export type RunMaxAggregateInputType = {
   idempotencyKey?: true
   error?: true
   backend?: true
+  workerId?: true
   progress?: true
+  keyMetricName?: true
+  keyMetricValue?: true
+  keyMetricStep?: true
   createdAt?: true
   updatedAt?: true
   startedAt?: true
@@ -175,7 +203,11 @@ export type RunCountAggregateInputType = {
   result?: true
   error?: true
   backend?: true
+  workerId?: true
   progress?: true
+  keyMetricName?: true
+  keyMetricValue?: true
+  keyMetricStep?: true
   createdAt?: true
   updatedAt?: true
   startedAt?: true
@@ -286,7 +318,11 @@ export type RunGroupByOutputType = {
   result: runtime.JsonValue | null
   error: string | null
   backend: string | null
+  workerId: string | null
   progress: number
+  keyMetricName: string | null
+  keyMetricValue: number | null
+  keyMetricStep: number | null
   createdAt: Date
   updatedAt: Date
   startedAt: Date | null
@@ -333,7 +369,11 @@ export type RunWhereInput = {
   result?: Prisma.JsonNullableFilter<"Run">
   error?: Prisma.StringNullableFilter<"Run"> | string | null
   backend?: Prisma.StringNullableFilter<"Run"> | string | null
+  workerId?: Prisma.StringNullableFilter<"Run"> | string | null
   progress?: Prisma.FloatFilter<"Run"> | number
+  keyMetricName?: Prisma.StringNullableFilter<"Run"> | string | null
+  keyMetricValue?: Prisma.FloatNullableFilter<"Run"> | number | null
+  keyMetricStep?: Prisma.IntNullableFilter<"Run"> | number | null
   createdAt?: Prisma.DateTimeFilter<"Run"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Run"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
@@ -365,7 +405,11 @@ export type RunOrderByWithRelationInput = {
   result?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   backend?: Prisma.SortOrderInput | Prisma.SortOrder
+  workerId?: Prisma.SortOrderInput | Prisma.SortOrder
   progress?: Prisma.SortOrder
+  keyMetricName?: Prisma.SortOrderInput | Prisma.SortOrder
+  keyMetricValue?: Prisma.SortOrderInput | Prisma.SortOrder
+  keyMetricStep?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -400,7 +444,11 @@ export type RunWhereUniqueInput = Prisma.AtLeast<{
   result?: Prisma.JsonNullableFilter<"Run">
   error?: Prisma.StringNullableFilter<"Run"> | string | null
   backend?: Prisma.StringNullableFilter<"Run"> | string | null
+  workerId?: Prisma.StringNullableFilter<"Run"> | string | null
   progress?: Prisma.FloatFilter<"Run"> | number
+  keyMetricName?: Prisma.StringNullableFilter<"Run"> | string | null
+  keyMetricValue?: Prisma.FloatNullableFilter<"Run"> | number | null
+  keyMetricStep?: Prisma.IntNullableFilter<"Run"> | number | null
   createdAt?: Prisma.DateTimeFilter<"Run"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Run"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
@@ -432,7 +480,11 @@ export type RunOrderByWithAggregationInput = {
   result?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   backend?: Prisma.SortOrderInput | Prisma.SortOrder
+  workerId?: Prisma.SortOrderInput | Prisma.SortOrder
   progress?: Prisma.SortOrder
+  keyMetricName?: Prisma.SortOrderInput | Prisma.SortOrder
+  keyMetricValue?: Prisma.SortOrderInput | Prisma.SortOrder
+  keyMetricStep?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -464,7 +516,11 @@ export type RunScalarWhereWithAggregatesInput = {
   result?: Prisma.JsonNullableWithAggregatesFilter<"Run">
   error?: Prisma.StringNullableWithAggregatesFilter<"Run"> | string | null
   backend?: Prisma.StringNullableWithAggregatesFilter<"Run"> | string | null
+  workerId?: Prisma.StringNullableWithAggregatesFilter<"Run"> | string | null
   progress?: Prisma.FloatWithAggregatesFilter<"Run"> | number
+  keyMetricName?: Prisma.StringNullableWithAggregatesFilter<"Run"> | string | null
+  keyMetricValue?: Prisma.FloatNullableWithAggregatesFilter<"Run"> | number | null
+  keyMetricStep?: Prisma.IntNullableWithAggregatesFilter<"Run"> | number | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Run"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Run"> | Date | string
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Run"> | Date | string | null
@@ -488,7 +544,11 @@ export type RunCreateInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
+  workerId?: string | null
   progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   startedAt?: Date | string | null
@@ -519,7 +579,11 @@ export type RunUncheckedCreateInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
+  workerId?: string | null
   progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   startedAt?: Date | string | null
@@ -550,7 +614,11 @@ export type RunUpdateInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -581,7 +649,11 @@ export type RunUncheckedUpdateInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -612,7 +684,11 @@ export type RunCreateManyInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
+  workerId?: string | null
   progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   startedAt?: Date | string | null
@@ -636,7 +712,11 @@ export type RunUpdateManyMutationInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -659,7 +739,11 @@ export type RunUncheckedUpdateManyInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -683,7 +767,11 @@ export type RunCountOrderByAggregateInput = {
   result?: Prisma.SortOrder
   error?: Prisma.SortOrder
   backend?: Prisma.SortOrder
+  workerId?: Prisma.SortOrder
   progress?: Prisma.SortOrder
+  keyMetricName?: Prisma.SortOrder
+  keyMetricValue?: Prisma.SortOrder
+  keyMetricStep?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
@@ -696,6 +784,8 @@ export type RunAvgOrderByAggregateInput = {
   priority?: Prisma.SortOrder
   maxAttempts?: Prisma.SortOrder
   progress?: Prisma.SortOrder
+  keyMetricValue?: Prisma.SortOrder
+  keyMetricStep?: Prisma.SortOrder
 }
 
 export type RunMaxOrderByAggregateInput = {
@@ -710,7 +800,11 @@ export type RunMaxOrderByAggregateInput = {
   idempotencyKey?: Prisma.SortOrder
   error?: Prisma.SortOrder
   backend?: Prisma.SortOrder
+  workerId?: Prisma.SortOrder
   progress?: Prisma.SortOrder
+  keyMetricName?: Prisma.SortOrder
+  keyMetricValue?: Prisma.SortOrder
+  keyMetricStep?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
@@ -731,7 +825,11 @@ export type RunMinOrderByAggregateInput = {
   idempotencyKey?: Prisma.SortOrder
   error?: Prisma.SortOrder
   backend?: Prisma.SortOrder
+  workerId?: Prisma.SortOrder
   progress?: Prisma.SortOrder
+  keyMetricName?: Prisma.SortOrder
+  keyMetricValue?: Prisma.SortOrder
+  keyMetricStep?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
@@ -744,6 +842,8 @@ export type RunSumOrderByAggregateInput = {
   priority?: Prisma.SortOrder
   maxAttempts?: Prisma.SortOrder
   progress?: Prisma.SortOrder
+  keyMetricValue?: Prisma.SortOrder
+  keyMetricStep?: Prisma.SortOrder
 }
 
 export type RunScalarRelationFilter = {
@@ -788,6 +888,22 @@ export type IntFieldUpdateOperationsInput = {
 
 export type FloatFieldUpdateOperationsInput = {
   set?: number
+  increment?: number
+  decrement?: number
+  multiply?: number
+  divide?: number
+}
+
+export type NullableFloatFieldUpdateOperationsInput = {
+  set?: number | null
+  increment?: number
+  decrement?: number
+  multiply?: number
+  divide?: number
+}
+
+export type NullableIntFieldUpdateOperationsInput = {
+  set?: number | null
   increment?: number
   decrement?: number
   multiply?: number
@@ -959,7 +1075,11 @@ export type RunCreateWithoutAttemptsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
+  workerId?: string | null
   progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   startedAt?: Date | string | null
@@ -989,7 +1109,11 @@ export type RunUncheckedCreateWithoutAttemptsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
+  workerId?: string | null
   progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   startedAt?: Date | string | null
@@ -1035,7 +1159,11 @@ export type RunUpdateWithoutAttemptsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1065,7 +1193,11 @@ export type RunUncheckedUpdateWithoutAttemptsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1095,7 +1227,11 @@ export type RunCreateWithoutMetricsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
+  workerId?: string | null
   progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   startedAt?: Date | string | null
@@ -1125,7 +1261,11 @@ export type RunUncheckedCreateWithoutMetricsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
+  workerId?: string | null
   progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   startedAt?: Date | string | null
@@ -1171,7 +1311,11 @@ export type RunUpdateWithoutMetricsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1201,7 +1345,11 @@ export type RunUncheckedUpdateWithoutMetricsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1231,7 +1379,11 @@ export type RunCreateWithoutLogsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
+  workerId?: string | null
   progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   startedAt?: Date | string | null
@@ -1261,7 +1413,11 @@ export type RunUncheckedCreateWithoutLogsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
+  workerId?: string | null
   progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   startedAt?: Date | string | null
@@ -1307,7 +1463,11 @@ export type RunUpdateWithoutLogsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1337,7 +1497,11 @@ export type RunUncheckedUpdateWithoutLogsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1367,7 +1531,11 @@ export type RunCreateWithoutCheckpointsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
+  workerId?: string | null
   progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   startedAt?: Date | string | null
@@ -1397,7 +1565,11 @@ export type RunUncheckedCreateWithoutCheckpointsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
+  workerId?: string | null
   progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   startedAt?: Date | string | null
@@ -1443,7 +1615,11 @@ export type RunUpdateWithoutCheckpointsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1473,7 +1649,11 @@ export type RunUncheckedUpdateWithoutCheckpointsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1503,7 +1683,11 @@ export type RunCreateWithoutModelsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
+  workerId?: string | null
   progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   startedAt?: Date | string | null
@@ -1533,7 +1717,11 @@ export type RunUncheckedCreateWithoutModelsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
+  workerId?: string | null
   progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   startedAt?: Date | string | null
@@ -1579,7 +1767,11 @@ export type RunUpdateWithoutModelsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1609,7 +1801,11 @@ export type RunUncheckedUpdateWithoutModelsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1639,7 +1835,11 @@ export type RunCreateWithoutFamilyInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
+  workerId?: string | null
   progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   startedAt?: Date | string | null
@@ -1669,7 +1869,11 @@ export type RunUncheckedCreateWithoutFamilyInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
+  workerId?: string | null
   progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   startedAt?: Date | string | null
@@ -1728,7 +1932,11 @@ export type RunScalarWhereInput = {
   result?: Prisma.JsonNullableFilter<"Run">
   error?: Prisma.StringNullableFilter<"Run"> | string | null
   backend?: Prisma.StringNullableFilter<"Run"> | string | null
+  workerId?: Prisma.StringNullableFilter<"Run"> | string | null
   progress?: Prisma.FloatFilter<"Run"> | number
+  keyMetricName?: Prisma.StringNullableFilter<"Run"> | string | null
+  keyMetricValue?: Prisma.FloatNullableFilter<"Run"> | number | null
+  keyMetricStep?: Prisma.IntNullableFilter<"Run"> | number | null
   createdAt?: Prisma.DateTimeFilter<"Run"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Run"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
@@ -1752,7 +1960,11 @@ export type RunCreateWithoutEventsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
+  workerId?: string | null
   progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   startedAt?: Date | string | null
@@ -1782,7 +1994,11 @@ export type RunUncheckedCreateWithoutEventsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
+  workerId?: string | null
   progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   startedAt?: Date | string | null
@@ -1828,7 +2044,11 @@ export type RunUpdateWithoutEventsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1858,7 +2078,11 @@ export type RunUncheckedUpdateWithoutEventsInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1888,7 +2112,11 @@ export type RunCreateWithoutStitchesInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
+  workerId?: string | null
   progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   startedAt?: Date | string | null
@@ -1918,7 +2146,11 @@ export type RunUncheckedCreateWithoutStitchesInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
+  workerId?: string | null
   progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   startedAt?: Date | string | null
@@ -1964,7 +2196,11 @@ export type RunUpdateWithoutStitchesInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1994,7 +2230,11 @@ export type RunUncheckedUpdateWithoutStitchesInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2024,7 +2264,11 @@ export type RunCreateManyFamilyInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
+  workerId?: string | null
   progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   startedAt?: Date | string | null
@@ -2047,7 +2291,11 @@ export type RunUpdateWithoutFamilyInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2077,7 +2325,11 @@ export type RunUncheckedUpdateWithoutFamilyInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2107,7 +2359,11 @@ export type RunUncheckedUpdateManyWithoutFamilyInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2215,7 +2471,11 @@ export type RunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   result?: boolean
   error?: boolean
   backend?: boolean
+  workerId?: boolean
   progress?: boolean
+  keyMetricName?: boolean
+  keyMetricValue?: boolean
+  keyMetricStep?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   startedAt?: boolean
@@ -2248,7 +2508,11 @@ export type RunSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extension
   result?: boolean
   error?: boolean
   backend?: boolean
+  workerId?: boolean
   progress?: boolean
+  keyMetricName?: boolean
+  keyMetricValue?: boolean
+  keyMetricStep?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   startedAt?: boolean
@@ -2273,7 +2537,11 @@ export type RunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extension
   result?: boolean
   error?: boolean
   backend?: boolean
+  workerId?: boolean
   progress?: boolean
+  keyMetricName?: boolean
+  keyMetricValue?: boolean
+  keyMetricStep?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   startedAt?: boolean
@@ -2298,7 +2566,11 @@ export type RunSelectScalar = {
   result?: boolean
   error?: boolean
   backend?: boolean
+  workerId?: boolean
   progress?: boolean
+  keyMetricName?: boolean
+  keyMetricValue?: boolean
+  keyMetricStep?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   startedAt?: boolean
@@ -2307,7 +2579,7 @@ export type RunSelectScalar = {
   familyId?: boolean
 }
 
-export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "kind" | "name" | "status" | "statusReason" | "priority" | "resourceClass" | "resources" | "spec" | "maxAttempts" | "idempotencyKey" | "result" | "error" | "backend" | "progress" | "createdAt" | "updatedAt" | "startedAt" | "endedAt" | "cancelRequestedAt" | "familyId", ExtArgs["result"]["run"]>
+export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "kind" | "name" | "status" | "statusReason" | "priority" | "resourceClass" | "resources" | "spec" | "maxAttempts" | "idempotencyKey" | "result" | "error" | "backend" | "workerId" | "progress" | "keyMetricName" | "keyMetricValue" | "keyMetricStep" | "createdAt" | "updatedAt" | "startedAt" | "endedAt" | "cancelRequestedAt" | "familyId", ExtArgs["result"]["run"]>
 export type RunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   attempts?: boolean | Prisma.Run$attemptsArgs<ExtArgs>
   metrics?: boolean | Prisma.Run$metricsArgs<ExtArgs>
@@ -2356,7 +2628,17 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     result: runtime.JsonValue | null
     error: string | null
     backend: string | null
+    /**
+     * The worker of the latest attempt.
+     */
+    workerId: string | null
     progress: number
+    /**
+     * The run's headline metric for tables (the kind's `keyMetrics`, first one reported wins).
+     */
+    keyMetricName: string | null
+    keyMetricValue: number | null
+    keyMetricStep: number | null
     createdAt: Date
     updatedAt: Date
     startedAt: Date | null
@@ -2811,7 +3093,11 @@ export interface RunFieldRefs {
   readonly result: Prisma.FieldRef<"Run", 'Json'>
   readonly error: Prisma.FieldRef<"Run", 'String'>
   readonly backend: Prisma.FieldRef<"Run", 'String'>
+  readonly workerId: Prisma.FieldRef<"Run", 'String'>
   readonly progress: Prisma.FieldRef<"Run", 'Float'>
+  readonly keyMetricName: Prisma.FieldRef<"Run", 'String'>
+  readonly keyMetricValue: Prisma.FieldRef<"Run", 'Float'>
+  readonly keyMetricStep: Prisma.FieldRef<"Run", 'Int'>
   readonly createdAt: Prisma.FieldRef<"Run", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Run", 'DateTime'>
   readonly startedAt: Prisma.FieldRef<"Run", 'DateTime'>

@@ -637,14 +637,6 @@ export type StitchResultUncheckedUpdateManyWithoutRunNestedInput = {
   deleteMany?: Prisma.StitchResultScalarWhereInput | Prisma.StitchResultScalarWhereInput[]
 }
 
-export type NullableFloatFieldUpdateOperationsInput = {
-  set?: number | null
-  increment?: number
-  decrement?: number
-  multiply?: number
-  divide?: number
-}
-
 export type BoolFieldUpdateOperationsInput = {
   set?: boolean
 }
