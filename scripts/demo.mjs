@@ -5,10 +5,10 @@
 // budget, exports and evaluates that stitch, and keeps everything up until Ctrl-C (`--exit`: stop).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './generators.mjs';
+import { ensureRedis, freePort, sleep, waitFor } from './lib/services.mjs';
 
 const exitWhenDone = process.argv.includes('--exit');
 /** Sizes chosen so the whole demo finishes within 15 minutes on 2 cores (docs/stitching.md). */
@@ -22,7 +22,7 @@ let activeRunIds = [];
 const apiPort = await freePort(Number(process.env.ANCHORAGE_PORT ?? 8080));
 const grpcPort = await freePort(Number(process.env.ANCHORAGE_GRPC_PORT ?? 50051));
 const baseUrl = `http://127.0.0.1:${apiPort}`;
-console.log(`Anchorage API: ${baseUrl}`);
+console.log(`Anchorage:     ${baseUrl}/   (dashboard; the API is under /v1)`);
 console.log(`API docs:      ${baseUrl}/docs   (OpenAPI: ${baseUrl}/openapi.json)`);
 
 process.on('SIGINT', () => void shutdown(130));
@@ -44,10 +44,11 @@ try {
 }
 
 async function main() {
-  const build = spawnSync('npx', ['tsc', '-b', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('the TypeScript build failed');
+  // The packages, the API, the worker and the dashboard.
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (build.status !== 0) throw new Error('the build failed (npm run build)');
 
-  const redisUrl = await ensureRedis();
+  const redisUrl = await ensureRedis({ stateDir, start: (name, args, command) => start(name, args, process.env, command) });
   mkdirSync(stateDir, { recursive: true });
   const env = {
     ...process.env,
@@ -114,7 +115,8 @@ async function main() {
   const m = evaluated.result.metrics;
   console.log(`\nexported as model ${model.id}; evaluation on ${evaluated.result.count} held-out digits:`);
   console.log(`  top-1 ${pct(m.top1)}  top-5 ${pct(m.top5)}  loss ${m.loss.toFixed(3)}  ECE ${m.ece.ece.toFixed(4)}  kNN top-1 ${pct(m.knn.top1)}  VCI ${m.vci.vci.toFixed(3)}  latency ${m.latency.median.toFixed(1)} ms/batch of ${m.latency.batchSize}`);
-  console.log(`\n  family:   ${baseUrl}/v1/families/${family.id}\n  frontier: ${baseUrl}/v1/runs/${stitch.id}/frontier\n  events:   ${baseUrl}/v1/runs/${stitch.id}/events\n  queues:   ${baseUrl}/admin/queues\n  docs:     ${baseUrl}/docs`);
+  console.log(`\n  dashboard: ${baseUrl}/#/runs/${stitch.id}   (the frontier, with a budget slider)`);
+  console.log(`  family:   ${baseUrl}/v1/families/${family.id}\n  frontier: ${baseUrl}/v1/runs/${stitch.id}/frontier\n  events:   ${baseUrl}/v1/runs/${stitch.id}/events\n  queues:   ${baseUrl}/admin/queues\n  docs:     ${baseUrl}/docs`);
   console.log(`  CLI:      npx anchorage --url ${baseUrl} frontier ${stitch.id} --max-flops ${budget}`);
 
   if (exitWhenDone) return shutdown(0);
@@ -175,42 +177,6 @@ async function followAll(runs) {
   }
 }
 
-async function ensureRedis() {
-  if (process.env.REDIS_URL) {
-    const { hostname, port } = new URL(process.env.REDIS_URL);
-    if (!(await redisAnswers(hostname, Number(port || 6379)))) throw new Error(`REDIS_URL ${process.env.REDIS_URL} does not answer PING`);
-    return process.env.REDIS_URL;
-  }
-  if (await redisAnswers('127.0.0.1', 6379)) return 'redis://127.0.0.1:6379';
-  const which = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
-  if (which.status !== 0) {
-    throw new Error(
-      'Redis is needed and none answers on 127.0.0.1:6379. Install it (Debian/Ubuntu: `apt-get install redis-server`, macOS: `brew install redis`) or set REDIS_URL.',
-    );
-  }
-  const port = await freePort(6380);
-  const dir = join(stateDir, 'redis');
-  mkdirSync(dir, { recursive: true });
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--logfile', 'redis.log', '--appendonly', 'yes', '--save', ''];
-  start('redis', args, process.env, which.stdout.trim());
-  await waitFor(() => redisAnswers('127.0.0.1', port), 10_000, 'redis-server did not start');
-  return `redis://127.0.0.1:${port}`;
-}
-
-function redisAnswers(host, port) {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(port, host, () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
-  });
-}
-
 function start(name, args, env, command = process.execPath) {
   const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
   child.on('exit', (code, signal) => {
@@ -236,31 +202,4 @@ async function shutdown(code) {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
   process.exit(code);
-}
-
-async function waitFor(check, timeoutMs, message) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await sleep(250);
-  }
-  throw new Error(message);
-}
-
-function freePort(preferred) {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => {
-      const fallback = createServer();
-      fallback.listen(0, '127.0.0.1', () => {
-        const { port } = fallback.address();
-        fallback.close(() => resolve(port));
-      });
-    });
-    server.listen(preferred, '127.0.0.1', () => server.close(() => resolve(preferred)));
-  });
-}
-
-function sleep(ms) {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  describeCatalog,
+  resultKeyMetric,
   assertTransition,
   canTransition,
   JOB_CATALOG,
@@ -135,5 +137,24 @@ describe('run state machine', () => {
       }
       expect([...seen].some((s) => TERMINAL_STATUSES.includes(s))).toBe(true);
     }
+  });
+});
+
+describe('key metric and catalog description', () => {
+  it('reads the result field named by the kind, and only finite numbers', () => {
+    expect(resultKeyMetric('train', { testAccuracy: 0.93 })).toEqual({ name: 'test/accuracy', value: 0.93 });
+    expect(resultKeyMetric('stitch', { best: { accuracy: 0.8 } })).toEqual({ name: 'best/accuracy', value: 0.8 });
+    expect(resultKeyMetric('stitch', { best: null })).toBeNull();
+    expect(resultKeyMetric('train', { testAccuracy: Number.NaN })).toBeNull();
+    expect(resultKeyMetric('diagnostic', { action: 'noop' })).toBeNull();
+  });
+
+  it('describes every kind with an input JSON Schema that carries the defaults', () => {
+    const { kinds } = describeCatalog();
+    const train = kinds.find((k) => k.kind === 'train')!;
+    const properties = train.specSchema.properties as Record<string, { default?: unknown }>;
+    expect(properties.steps.default).toBeTypeOf('number');
+    // Input side: a field with a default is not required.
+    expect(train.specSchema.required ?? []).not.toContain('steps');
   });
 });

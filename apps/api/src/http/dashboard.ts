@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply } from 'fastify';
 
 /** Serves `webDir` at `/`; false (nothing mounted) when it has no index.html, e.g. before `npm run build`. */
 export async function mountDashboard(app: NestFastifyApplication, webDir: string | null): Promise<boolean> {
@@ -15,8 +16,9 @@ export async function mountDashboard(app: NestFastifyApplication, webDir: string
     wildcard: false,
     decorateReply: false,
     // Hashed asset names never change; index.html must always be fresh.
-    setHeaders: (res: { setHeader(name: string, value: string): void }, path: string) =>
-      res.setHeader('cache-control', path.endsWith('index.html') ? 'no-cache' : 'public, max-age=31536000, immutable'),
+    // (@fastify/static 10 hands setHeaders the Fastify reply.)
+    setHeaders: (reply: FastifyReply, path: string) =>
+      reply.header('cache-control', path.endsWith('index.html') ? 'no-cache' : 'public, max-age=31536000, immutable'),
   });
   return true;
 }
