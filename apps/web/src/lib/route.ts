@@ -1,0 +1,32 @@
+// Hash routes: #/runs, #/runs/<id>, #/compare?ids=a,b, #/workers, #/submit. Hash routing lets the API
+// serve one static index.html at `/` with no server-side rewrites.
+
+export type Route =
+  | { page: 'runs' }
+  | { page: 'run'; id: string }
+  | { page: 'compare'; ids: string[] }
+  | { page: 'workers' }
+  | { page: 'submit' }
+  | { page: 'not-found'; path: string };
+
+export function parseRoute(hash: string): Route {
+  const raw = hash.replace(/^#/, '');
+  const [path, query = ''] = raw.split('?', 2);
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const params = new URLSearchParams(query);
+  if (parts.length === 0 || (parts[0] === 'runs' && parts.length === 1)) return { page: 'runs' };
+  if (parts[0] === 'runs' && parts.length === 2) return { page: 'run', id: parts[1] };
+  if (parts[0] === 'compare' && parts.length === 1) {
+    const ids = (params.get('ids') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    return { page: 'compare', ids: [...new Set(ids)] };
+  }
+  if (parts[0] === 'workers' && parts.length === 1) return { page: 'workers' };
+  if (parts[0] === 'submit' && parts.length === 1) return { page: 'submit' };
+  return { page: 'not-found', path };
+}
+
+export const runHref = (id: string) => `#/runs/${encodeURIComponent(id)}`;
+export const compareHref = (ids: readonly string[]) => `#/compare?ids=${ids.map(encodeURIComponent).join(',')}`;

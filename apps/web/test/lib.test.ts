@@ -1,0 +1,179 @@
+// The dashboard's pure helpers: formatting, smoothing, series merging, routes, schema → form fields
+// and placing API issues next to fields.
+import { describe, expect, it } from 'vitest';
+import { emaSmooth } from '../src/lib/ema';
+import { cellText, differs, flatten } from '../src/lib/flatten';
+import { formatCompact, formatDuration, formatKeyMetric, runDuration, summariseAccelerators } from '../src/lib/format';
+import { parseRoute } from '../src/lib/route';
+import { buildValue, matchIssues, placeholderFor, schemaToField, valuesFor, type JsonSchema } from '../src/lib/schemaForm';
+import { alignSeries, appendPoints, fromFetched } from '../src/lib/series';
+
+describe('formatting', () => {
+  it('formats durations at a precision that fits their size', () => {
+    expect(formatDuration(850)).toBe('850 ms');
+    expect(formatDuration(1234)).toBe('1.2 s');
+    expect(formatDuration(42_000)).toBe('42 s');
+    expect(formatDuration(185_000)).toBe('3m 05s');
+    expect(formatDuration(2 * 3600_000 + 4 * 60_000)).toBe('2h 04m');
+    expect(formatDuration(-1)).toBe('—');
+  });
+
+  it('measures a run from start to end, or shows how long a queued run waits', () => {
+    const t = Date.parse('2026-01-01T00:00:00Z');
+    expect(runDuration({ status: 'succeeded', startedAt: '2026-01-01T00:00:00Z', endedAt: '2026-01-01T00:01:30Z' }, t + 999_999).text).toBe('1m 30s');
+    expect(runDuration({ status: 'running', startedAt: '2026-01-01T00:00:00Z', endedAt: null }, t + 5000).text).toBe('5.0 s');
+    expect(runDuration({ status: 'queued', createdAt: '2026-01-01T00:00:00Z', startedAt: null }, t + 65_000)).toEqual({ text: 'waiting 1m 05s', waiting: true });
+  });
+
+  it('formats key metrics, compact counts and accelerator JSON', () => {
+    expect(formatKeyMetric({ name: 'test/accuracy', value: 0.91312 })).toBe('test/accuracy 0.9131');
+    expect(formatKeyMetric(null)).toBe('—');
+    expect(formatCompact(5_234_567)).toBe('5.23 M');
+    expect(formatCompact(812)).toBe('812');
+    expect(summariseAccelerators([{ type: 'gpu', name: 'H100', count: 2 }])).toBe('2× gpu H100');
+    expect(summariseAccelerators({ cpu: true, gpus: 0 })).toBe('cpu, gpus: 0');
+    expect(summariseAccelerators([])).toBe('none');
+  });
+});
+
+describe('EMA smoothing', () => {
+  it('is debiased like TensorBoard: the first point is kept, later ones are pulled towards the average', () => {
+    const out = emaSmooth([10, 0, 0], 0.5) as number[];
+    expect(out[0]).toBeCloseTo(10);
+    // last = 0.5*5 + 0 = 2.5 after two points; debias 1 - 0.25 = 0.75
+    expect(out[1]).toBeCloseTo((0.5 * 5) / 0.75);
+    expect(emaSmooth([1, 2, 3], 0)).toEqual([1, 2, 3]);
+  });
+
+  it('passes non-finite values and constant series through', () => {
+    expect(emaSmooth([1, null, 1], 0.9)).toEqual([1, null, 1]);
+    const out = emaSmooth([1, NaN, 3], 0.5);
+    expect(Number.isNaN(out[1])).toBe(true);
+  });
+});
+
+describe('series', () => {
+  const fetched = fromFetched([
+    { name: 'test/accuracy', downsampled: false, points: [{ step: 10, value: 0.5 }] },
+    { name: 'train/loss', downsampled: true, points: [{ step: 0, value: 2, min: 1.5, max: 4 }] },
+  ]);
+
+  it('puts loss first and keeps bucket extremes', () => {
+    expect(fetched.map((s) => s.name)).toEqual(['train/loss', 'test/accuracy']);
+    expect(fetched[0].points[0]).toEqual({ step: 0, value: 2, min: 1.5, max: 4 });
+  });
+
+  it('appends live points after the last step only, and adds new metrics', () => {
+    const next = appendPoints(fetched, [
+      { name: 'test/accuracy', step: 10, value: 0.5 },
+      { name: 'test/accuracy', step: 20, value: 0.7 },
+      { name: 'lr', step: 20, value: 0.001 },
+    ]);
+    expect(next.find((s) => s.name === 'test/accuracy')!.points.map((p) => p.step)).toEqual([10, 20]);
+    expect(next.find((s) => s.name === 'lr')!.points).toHaveLength(1);
+    expect(appendPoints(fetched, [{ name: 'test/accuracy', step: 5, value: 1 }])).toBe(fetched);
+  });
+
+  it('aligns several runs on the union of their steps', () => {
+    const { steps, values } = alignSeries([
+      [{ step: 0, value: 1 }, { step: 10, value: 2 }],
+      [{ step: 5, value: 3 }],
+    ]);
+    expect(steps).toEqual([0, 5, 10]);
+    expect(values).toEqual([
+      [1, null, 2],
+      [null, 3, null],
+    ]);
+  });
+});
+
+describe('routes and flattening', () => {
+  it('parses hash routes', () => {
+    expect(parseRoute('')).toEqual({ page: 'runs' });
+    expect(parseRoute('#/runs/abc')).toEqual({ page: 'run', id: 'abc' });
+    expect(parseRoute('#/compare?ids=a,b,a')).toEqual({ page: 'compare', ids: ['a', 'b'] });
+    expect(parseRoute('#/nope')).toMatchObject({ page: 'not-found' });
+  });
+
+  it('flattens specs into dotted rows and spots differences', () => {
+    expect(flatten({ steps: 5, model: { dim: 16 }, tags: ['a'] }, 'spec')).toEqual({ 'spec.steps': 5, 'spec.model.dim': 16, 'spec.tags': ['a'] });
+    expect(differs([1, 1])).toBe(false);
+    expect(differs([1, undefined])).toBe(true);
+    expect(cellText(0.1234567891)).toBe('0.123457');
+  });
+});
+
+describe('schema → form', () => {
+  const schema: JsonSchema = {
+    type: 'object',
+    properties: {
+      model: {
+        default: { preset: 'vit-s' },
+        type: 'object',
+        properties: {
+          preset: { default: 'vit-s', type: 'string', enum: ['vit-ti', 'vit-s'] },
+          patchSize: { type: 'number', enum: [2, 4, 7, 14] },
+          dim: { type: 'integer', minimum: 8, maximum: 1024 },
+        },
+        additionalProperties: false,
+      },
+      steps: { default: 500, type: 'integer', minimum: 1, maximum: 1_000_000 },
+      learningRate: { default: 0.003, type: 'number', exclusiveMinimum: 0, maximum: 1 },
+      modelName: { type: 'string' },
+      verbose: { type: 'boolean' },
+      metrics: { type: 'array', items: { type: 'string' }, default: ['top1'] },
+      choice: { oneOf: [{ type: 'object', properties: { action: { const: 'noop' } } }, { type: 'string' }] },
+      maybe: { anyOf: [{ type: 'integer' }, { type: 'null' }] },
+    },
+    required: ['steps'],
+    additionalProperties: false,
+  };
+  const field = schemaToField(schema, 'spec', 'spec');
+
+  it('maps scalars, enums, nested objects and complex types', () => {
+    if (field.kind !== 'object') throw new Error('expected an object');
+    const kinds = Object.fromEntries(field.fields.map((f) => [f.label, f.kind]));
+    expect(kinds).toEqual({ model: 'object', steps: 'number', learningRate: 'number', modelName: 'text', verbose: 'boolean', metrics: 'json', choice: 'json', maybe: 'number' });
+    const steps = field.fields.find((f) => f.label === 'steps')!;
+    expect(steps).toMatchObject({ path: 'spec.steps', required: true, defaultValue: 500, integer: true, hint: '≥ 1, ≤ 1000000' });
+    const model = field.fields[0];
+    expect(model.kind === 'object' && model.fields.map((f) => [f.path, f.kind])).toEqual([
+      ['spec.model.preset', 'enum'],
+      ['spec.model.patchSize', 'enum'],
+      ['spec.model.dim', 'number'],
+    ]);
+  });
+
+  it('hints the alternatives of a union', () => {
+    const union = schemaToField({ oneOf: [{ type: 'object', properties: { action: { const: 'noop' } } }, { type: 'object', properties: { action: { const: 'sleep' }, steps: { type: 'integer', default: 10 } } }] }, 'spec', 'spec');
+    expect(union).toMatchObject({ kind: 'json', variants: [{ action: 'noop' }, { action: 'sleep', steps: 10 }] });
+    expect(placeholderFor(union)).toBe('one of:\n{"action":"noop"}\n{"action":"sleep","steps":10}');
+  });
+
+  it('builds the spec from typed values, omitting empty fields (server defaults)', () => {
+    const r = buildValue(field, { 'spec.steps': '0', 'spec.model.dim': '', 'spec.model.patchSize': '1', 'spec.metrics': '["top5"]', 'spec.verbose': 'false' });
+    expect(r.errors).toEqual({});
+    expect(r.value).toEqual({ steps: 0, model: { patchSize: 4 }, metrics: ['top5'], verbose: false });
+    expect(buildValue(field, {}).present).toBe(false);
+    expect(buildValue(field, { 'spec.metrics': '[oops' }).errors['spec.metrics']).toMatch(/invalid JSON/);
+  });
+
+  it('round-trips values through the form text', () => {
+    const value = { steps: 24, model: { preset: 'vit-ti', dim: 16 }, metrics: ['top1'] };
+    expect(buildValue(field, valuesFor(field, value)).value).toEqual(value);
+  });
+
+  it('places issues on the field or its closest enclosing field, the rest in a banner', () => {
+    const { byPath, unmatched } = matchIssues(
+      [
+        { path: 'spec.steps', message: 'Too small' },
+        { path: 'spec.metrics.0', message: 'Invalid option' },
+        { path: 'spec', message: 'Unrecognized key: "foo"' },
+        { path: '', message: 'bad' },
+      ],
+      ['spec.steps', 'spec.metrics', 'spec.model', 'spec.model.dim'],
+    );
+    expect(byPath).toEqual({ 'spec.steps': ['Too small'], 'spec.metrics': ['Invalid option'] });
+    expect(unmatched.map((i) => i.path)).toEqual(['spec', '']);
+  });
+});
