@@ -1,6 +1,6 @@
 // The built worker (`node apps/worker/dist/main.js`) as a real process: registers, heartbeats from
-// its thread, serves /healthz, runs queued jobs from the real Redis, obeys cancel and drain commands,
-// and on SIGTERM reports its running attempt as a retryable failure and exits 0.
+// its thread, serves /healthz, runs queued jobs from the real Redis, obeys cancel commands, and on
+// SIGTERM or a drain command reports its running attempt as a retryable failure and exits 0.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -138,28 +138,19 @@ describe('worker process (dist/main.js)', () => {
     });
   });
 
-  it('runs a real (tiny) train job and, after a drain command, exits 0 once it has finished', async () => {
+  it('runs a real (tiny) train job; a drain command hands the next running attempt back and exits 0', async () => {
     coordinator = await new FakeCoordinator().start();
     prefix = `anchorage-worker-test-${randomUUID().slice(0, 8)}`;
     scratch = await mkdtemp(join(tmpdir(), 'anchorage-worker-proc-'));
     const artifacts = join(scratch, 'artifacts');
     const w = await startWorker({ ANCHORAGE_COORDINATOR: coordinator.address, REDIS_URL, ANCHORAGE_QUEUE_PREFIX: prefix, ANCHORAGE_ARTIFACTS_DIR: artifacts });
-    coordinator.behaviour.startAttempt = () =>
-      coordinator!.accept('train', {
-        model: { preset: 'vit-ti', depth: 1 },
-        data: { testFraction: 0.05 },
-        steps: 40,
-        batchSize: 8,
-        warmupSteps: 0,
-        metricsEvery: 5,
-      });
+    const trainSpec = (steps: number) => ({ model: { preset: 'vit-ti', depth: 1 }, data: { testFraction: 0.05 }, steps, batchSize: 8, warmupSteps: 0, metricsEvery: 5 });
+    // The first run is tiny; the second one is long enough to be running when the drain arrives.
+    coordinator.behaviour.startAttempt = (req) => ({ ...coordinator!.accept('train', trainSpec(req.runId === 'run-train' ? 40 : 5000)), fencingToken: `tok-${req.runId}` });
     await waitFor(() => coordinator!.heartbeats.length >= 1, 10_000, `heartbeat (stderr: ${w.stderr()})`);
     queue = new Queue('runs-cpu', { connection: { url: REDIS_URL }, prefix });
     await queue.add('run', { runId: 'run-train', kind: 'train' });
-    await waitFor(() => coordinator!.heartbeats.some((h) => h.runningTokens.length === 1), 5_000, 'running');
-    coordinator.send({ drain: { reason: 'node maintenance' } });
-    expect(await w.exited).toBe(0);
-    expect(coordinator.results).toHaveLength(1);
+    await waitFor(() => coordinator!.results.length === 1, 60_000, 'the first run to finish');
     const r = coordinator.results[0]!;
     expect(r.outcome).toBe('succeeded');
     expect(JSON.parse(r.resultJson)).toMatchObject({ steps: 40, testAccuracy: expect.any(Number), params: expect.any(Number) });
@@ -170,6 +161,12 @@ describe('worker process (dist/main.js)', () => {
     expect(points.filter((p) => p.name === 'train/loss').map((p) => p.step)).toEqual([5, 10, 15, 20, 25, 30, 35, 40]);
     expect(points.some((p) => p.name === 'test/accuracy' && p.step === 40)).toBe(true);
     expect(coordinator.metrics.flatMap((m) => m.logs).some((l) => /backend: wasm/.test(l.message))).toBe(true);
+
+    await queue.add('run', { runId: 'run-long', kind: 'train' });
+    await waitFor(() => coordinator!.heartbeats.some((h) => h.runningTokens.includes('tok-run-long')), 10_000, 'the long run running');
+    coordinator.send({ drain: { reason: 'node maintenance' } });
+    expect(await w.exited).toBe(0);
+    expect(coordinator.results[1]).toMatchObject({ fencingToken: 'tok-run-long', outcome: 'failed', error: { retryable: true, type: 'WorkerShutdown' } });
   });
 
   it('a crash diagnostic kills the process without a report', async () => {
