@@ -83,15 +83,21 @@ export class Platform {
     return child;
   }
 
-  async startWorker(env: Record<string, string> = {}): Promise<ChildProcess> {
-    const before = new Set(((await this.request('GET', '/v1/workers')).body.workers as any[]).filter((w) => w.connected).map((w) => w.id));
+  /** Spawns a worker process and waits until it is connected; `workerId` is its registered id. */
+  async startWorker(env: Record<string, string> = {}): Promise<ChildProcess & { workerId: string }> {
+    const before = new Set(((await this.request('GET', '/v1/workers')).body.workers as any[]).map((w) => w.id));
     const child = this.spawn('worker', 'apps/worker/dist/main.js', env);
+    let workerId = '';
     await this.waitFor(
-      async () => ((await this.request('GET', '/v1/workers')).body.workers as any[]).some((w) => w.connected && !before.has(w.id)),
+      async () => {
+        const fresh = ((await this.request('GET', '/v1/workers')).body.workers as any[]).find((w) => w.connected && !before.has(w.id));
+        workerId = fresh?.id ?? '';
+        return Boolean(fresh);
+      },
       60_000,
       'a worker to connect',
     );
-    return child;
+    return Object.assign(child, { workerId });
   }
 
   /** Stops the API process and starts it again on the same ports, database and data directory. */

@@ -22,6 +22,7 @@ import { WorkersRepository } from './repositories/workers.repository.js';
 import { CoordinatorService } from './services/coordinator.service.js';
 import { EventsService } from './services/events.service.js';
 import { FamiliesService } from './services/families.service.js';
+import { LivenessService } from './services/liveness.service.js';
 import { ModelsService } from './services/models.service.js';
 import { ReconcileService } from './services/reconcile.service.js';
 import { RunsService } from './services/runs.service.js';
@@ -80,6 +81,7 @@ export class AppModule {
         StitchesService,
         EventsService,
         CoordinatorService,
+        LivenessService,
         ReconcileService,
       ],
     };

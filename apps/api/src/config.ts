@@ -28,6 +28,14 @@ const schema = z.object({
   ANCHORAGE_DIAGNOSTICS: bool.default(false),
   ANCHORAGE_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   ANCHORAGE_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
+  /** A worker silent this long is dead and its attempts are taken back. */
+  ANCHORAGE_WORKER_DEADLINE_MS: z.coerce.number().int().min(500).max(300_000).default(10_000),
+  /** An attempt reporting nothing this long is taken back (0: never). */
+  ANCHORAGE_PROGRESS_DEADLINE_MS: z.coerce.number().int().min(0).default(900_000),
+  /** First retry delay after an infrastructure failure; doubled per attempt, capped at 60 s. */
+  ANCHORAGE_RETRY_BASE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** How often the liveness sweep runs (0: never). */
+  ANCHORAGE_LIVENESS_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   ANCHORAGE_EVENTS_POLL_MS: z.coerce.number().int().min(20).max(10_000).default(250),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The built dashboard (apps/web/dist) served at `/`; empty turns it off. */
@@ -48,6 +56,10 @@ export interface ApiConfig {
   reconcileIntervalMs: number;
   /** How often an SSE stream looks for new events while idle. */
   eventsPollMs: number;
+  workerDeadlineMs: number;
+  progressDeadlineMs: number;
+  livenessIntervalMs: number;
+  retryBaseMs: number;
   logLevel: string;
   /** Folder of the dashboard's static files; null when it is not served. */
   webDir: string | null;
@@ -79,6 +91,10 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     heartbeatIntervalMs: c.ANCHORAGE_HEARTBEAT_INTERVAL_MS,
     reconcileIntervalMs: c.ANCHORAGE_RECONCILE_INTERVAL_MS,
     eventsPollMs: c.ANCHORAGE_EVENTS_POLL_MS,
+    workerDeadlineMs: c.ANCHORAGE_WORKER_DEADLINE_MS,
+    progressDeadlineMs: c.ANCHORAGE_PROGRESS_DEADLINE_MS,
+    livenessIntervalMs: c.ANCHORAGE_LIVENESS_INTERVAL_MS,
+    retryBaseMs: c.ANCHORAGE_RETRY_BASE_MS,
     webDir: c.ANCHORAGE_WEB_DIR ? resolve(c.ANCHORAGE_WEB_DIR) : null,
     logLevel: c.LOG_LEVEL,
   };

@@ -84,6 +84,7 @@ export const metricSeriesSchema = z
             step: z.number().int().describe('Raw: the step. Bucket: its first step'),
             value: z.number().describe('Raw: the value. Bucket: the mean'),
             time: timestamp,
+            attempt: z.number().int().nullable().optional().describe('Raw: the attempt that reported the point'),
             stepEnd: z.number().int().optional().describe('Bucket: its last step'),
             min: z.number().optional().describe('Bucket: smallest value, so single-step spikes survive'),
             max: z.number().optional().describe('Bucket: largest value'),

@@ -54,6 +54,8 @@ export const trainSpecSchema = z
     warmupSteps: z.number().int().min(0).optional(),
     seed: z.number().int().min(0).default(0),
     metricsEvery: z.number().int().min(1).default(10),
+    /** Steps between checkpoints (model, optimizer, step, sampler); a new attempt resumes from the latest. */
+    checkpointEvery: z.number().int().min(1).default(100),
     modelName: z.string().min(1).max(200).optional(),
   })
   .strict()
@@ -141,7 +143,14 @@ export const diagnosticSpecSchema = z.discriminatedUnion('action', [
       steps: z.number().int().min(1).max(10_000).default(10),
     })
     .strict(),
-  z.object({ action: z.literal('fail'), message: z.string().max(2000).default('diagnostic failure') }).strict(),
+  z
+    .object({
+      action: z.literal('fail'),
+      message: z.string().max(2000).default('diagnostic failure'),
+      /** A retryable failure sends the run back to the queue (while attempts are left). */
+      retryable: z.boolean().default(false),
+    })
+    .strict(),
   z.object({ action: z.literal('crash'), exitCode: z.number().int().min(1).max(255).default(70) }).strict(),
   z.object({ action: z.literal('hang') }).strict(),
 ]);

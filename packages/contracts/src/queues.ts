@@ -23,3 +23,12 @@ export interface RunJobData {
 export function bullPriority(priority: number): number {
   return 101 - priority;
 }
+
+/**
+ * The BullMQ job id that may start attempt `attemptNumber` of a run: the run id for the first, then
+ * `<runId>-a<n>`. A run sent back to the queue gets a new job id, so a stale delivery of an older
+ * job (a frozen worker's lock expiring late) is told apart from the current one and refused.
+ */
+export function queueJobId(runId: string, attemptNumber: number): string {
+  return attemptNumber <= 1 ? runId : `${runId}-a${attemptNumber}`;
+}

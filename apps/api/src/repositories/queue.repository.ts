@@ -1,10 +1,22 @@
-// The BullMQ side of runs: one queue per resource class, job id = run id (so an add is idempotent).
+// The BullMQ side of runs: one queue per resource class; the job id is the run's `queueJobId` (the
+// run id for its first attempt), so an add is idempotent and a superseded job is recognisable.
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { ACCELERATORS, bullPriority, queueName, type Accelerator, type RunJobData } from '@anchorage/contracts';
 
 export const RUN_QUEUE_NAMES = ACCELERATORS.map(queueName);
+
+export interface QueuedRun {
+  id: string;
+  kind: RunJobData['kind'];
+  priority: number;
+  resourceClass: string;
+  /** Null on rows written before job ids had generations: the run id. */
+  queueJobId: string | null;
+}
+
+const jobIdOf = (run: { id: string; queueJobId: string | null }) => run.queueJobId ?? run.id;
 
 @Injectable()
 export class QueueRepository {
@@ -18,12 +30,12 @@ export class QueueRepository {
     this.queues = { cpu, gpu, any };
   }
 
-  async enqueue(run: { id: string; kind: RunJobData['kind']; priority: number; resourceClass: string }, delayMs = 0): Promise<void> {
+  async enqueue(run: QueuedRun, delayMs = 0): Promise<void> {
     await this.queue(run.resourceClass).add(
       run.kind,
       { runId: run.id, kind: run.kind },
       {
-        jobId: run.id,
+        jobId: jobIdOf(run),
         priority: bullPriority(run.priority),
         delay: delayMs,
         // Delivery retries only (e.g. the coordinator was unreachable); run attempts live in Postgres.
@@ -35,14 +47,14 @@ export class QueueRepository {
     );
   }
 
-  /** True when Redis holds the run's job in any state. */
-  async has(runId: string, resourceClass: string): Promise<boolean> {
-    return (await this.queue(resourceClass).getJob(runId)) !== undefined;
+  /** True when Redis holds the run's current job in any state. */
+  async has(run: Pick<QueuedRun, 'id' | 'queueJobId' | 'resourceClass'>): Promise<boolean> {
+    return (await this.queue(run.resourceClass).getJob(jobIdOf(run))) !== undefined;
   }
 
-  /** Removes a waiting or delayed job; false when the job is active (a worker holds its lock) or absent. */
-  async remove(runId: string, resourceClass: string): Promise<boolean> {
-    const job = await this.queue(resourceClass).getJob(runId);
+  /** Removes the run's waiting or delayed job; false when it is active (a worker holds its lock) or absent. */
+  async remove(run: Pick<QueuedRun, 'id' | 'queueJobId' | 'resourceClass'>): Promise<boolean> {
+    const job = await this.queue(run.resourceClass).getJob(jobIdOf(run));
     if (!job) return false;
     try {
       await job.remove();

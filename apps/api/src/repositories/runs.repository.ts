@@ -3,7 +3,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { newId, Prisma, type PrismaClient } from '@anchorage/db';
-import { assertTransition, type RunStatus } from '@anchorage/contracts';
+import { assertTransition, queueJobId, type RunStatus } from '@anchorage/contracts';
 import { PRISMA } from './database.js';
 
 export type RunRow = Prisma.RunGetPayload<object>;
@@ -57,8 +57,9 @@ export class RunsRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
   create(run: NewRun, tx: Tx = this.prisma): Promise<RunRow> {
+    const id = newId('run');
     return tx.run.create({
-      data: { id: newId('run'), status: 'queued', ...run, events: { create: { status: 'queued', reason: 'submitted' } } },
+      data: { id, status: 'queued', queueJobId: queueJobId(id, 1), ...run, events: { create: { status: 'queued', reason: 'submitted' } } },
     });
   }
 
@@ -194,13 +195,54 @@ export class RunsRepository {
     return attempt;
   }
 
+  /**
+   * Ends a running attempt that did not succeed (it failed, or it was lost with its worker) and moves
+   * its run on inside `tx`: back to the queue as `retrying`, under the job id of its next attempt,
+   * when the failure is retryable and attempts are left; otherwise `failed`. Null when the attempt
+   * or the run had already moved on (another writer won).
+   */
+  async endAttemptUnsuccessfully(
+    tx: Tx,
+    attempt: { id: string; number: number; runId: string },
+    outcome: { status: 'failed' | 'lost'; endReason: string; error: string; retryable: boolean },
+  ): Promise<{ runStatus: 'retrying' | 'failed'; run: RunRow } | null> {
+    const ended = await this.endAttempt(tx, attempt.id, outcome.status, outcome.endReason, outcome.error);
+    if (ended.count === 0) return null;
+    const run = await tx.run.findUnique({ where: { id: attempt.runId } });
+    if (!run || run.status !== 'running') return null;
+    const retry = outcome.retryable && attempt.number < run.maxAttempts;
+    const data = retry
+      ? { error: outcome.error, queueJobId: queueJobId(run.id, attempt.number + 1), statusReason: `attempt ${attempt.number} ${outcome.status}: ${outcome.endReason}; retrying` }
+      : { error: outcome.error, endedAt: new Date(), statusReason: `attempt ${attempt.number} ${outcome.status}: ${outcome.endReason}` };
+    const to = retry ? 'retrying' : 'failed';
+    if (!(await this.transition(run.id, ['running'], to, data, tx))) return null;
+    return { runStatus: to, run: { ...run, ...data, status: to } };
+  }
+
+  /** Running attempts of a worker (what it holds when it goes silent). */
+  runningAttemptsOf(workerId: string): Promise<Prisma.AttemptGetPayload<object>[]> {
+    return this.prisma.attempt.findMany({ where: { workerId, status: 'running' } });
+  }
+
+  /** Running attempts with no report since `before` (counting from their start when none yet). */
+  stalledAttempts(before: Date): Promise<Prisma.AttemptGetPayload<object>[]> {
+    return this.prisma.attempt.findMany({
+      where: { status: 'running', OR: [{ lastReportAt: { lt: before } }, { lastReportAt: null, startedAt: { lt: before } }] },
+    });
+  }
+
+  /** Marks that an attempt reported (metrics or a checkpoint): it is making progress. */
+  async touchAttempt(attemptId: string): Promise<void> {
+    await this.prisma.attempt.updateMany({ where: { id: attemptId, status: 'running' }, data: { lastReportAt: new Date() } });
+  }
+
   endAttempt(
     tx: Tx,
     attemptId: string,
     status: 'succeeded' | 'failed' | 'cancelled' | 'lost',
     endReason: string,
     error?: string,
-  ): Promise<unknown> {
+  ): Promise<{ count: number }> {
     return tx.attempt.updateMany({
       where: { id: attemptId, status: 'running' },
       data: { status, endReason, error, endedAt: new Date() },

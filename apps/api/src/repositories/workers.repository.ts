@@ -32,14 +32,19 @@ export class WorkersRepository {
     return this.prisma.worker.findMany({ orderBy: { registeredAt: 'desc' } });
   }
 
-  async heartbeat(id: string, currentRunId: string | null): Promise<void> {
+  /** A beat: online or busy again, except that a draining worker stays draining, and a dead one unless `revive`. */
+  async heartbeat(id: string, currentRunId: string | null, options: { revive: boolean }): Promise<void> {
     const lastHeartbeatAt = new Date();
     const { count } = await this.prisma.worker.updateMany({
-      where: { id, status: { in: ['online', 'busy', 'offline'] } },
+      where: { id, status: { in: options.revive ? ['online', 'busy', 'offline', 'dead'] : ['online', 'busy', 'offline'] } },
       data: { lastHeartbeatAt, currentRunId, status: currentRunId ? 'busy' : 'online' },
     });
-    // A draining or dead worker keeps its status; only the timestamp and current run move.
     if (count === 0) await this.prisma.worker.updateMany({ where: { id }, data: { lastHeartbeatAt, currentRunId } });
+  }
+
+  /** Workers that should be beating (connected or holding attempts) whose last beat is older than `before`. */
+  silentSince(before: Date): Promise<WorkerRow[]> {
+    return this.prisma.worker.findMany({ where: { status: { in: ['online', 'busy', 'draining', 'offline'] }, lastHeartbeatAt: { lt: before } } });
   }
 
   async setStatus(id: string, status: WorkerStatus): Promise<void> {

@@ -24,13 +24,14 @@ import { RunsRepository, type AttemptWithRun } from '../repositories/runs.reposi
 import { StitchesRepository, type NewStitch } from '../repositories/stitches.repository.js';
 import { WorkersRepository } from '../repositories/workers.repository.js';
 import { InvalidRequestError, NotFoundError, StaleTokenError } from './errors.js';
+import { WorkerConnections } from './worker-connections.js';
 
 const OUTCOMES = ['succeeded', 'failed', 'cancelled'] as const;
 type Outcome = (typeof OUTCOMES)[number];
 
-/** Delay before retry n (1-based): 1 s, 2 s, 4 s … capped at 60 s. */
-export function retryDelayMs(attemptNumber: number): number {
-  return Math.min(60_000, 1000 * 2 ** (attemptNumber - 1));
+/** Delay before the retry after attempt n (1-based): base, 2×base, 4×base … capped at 60 s. */
+export function retryDelayMs(attemptNumber: number, baseMs = 1000): number {
+  return Math.min(60_000, baseMs * 2 ** (attemptNumber - 1));
 }
 
 @Injectable()
@@ -45,6 +46,7 @@ export class CoordinatorService {
     private readonly queue: QueueRepository,
     private readonly families: FamiliesRepository,
     private readonly stitches: StitchesRepository,
+    private readonly connections: WorkerConnections,
   ) {}
 
   async register(request: RegisterRequest__Output): Promise<RegisterResponse> {
@@ -70,11 +72,25 @@ export class CoordinatorService {
     return (await this.workers.findById(workerId)) !== null;
   }
 
+  /**
+   * Records a heartbeat. A running token whose attempt is no longer this worker's live attempt (it
+   * was declared dead, missed the progress deadline, or the run was cancelled) gets a cancel command,
+   * on every beat until the worker drops it; a worker declared dead comes back once it holds none.
+   */
   async heartbeat(beat: Heartbeat__Output): Promise<void> {
     let currentRunId: string | null = null;
-    const token = beat.runningTokens[0];
-    if (token) currentRunId = (await this.runs.findAttemptByToken(token))?.runId ?? null;
-    await this.workers.heartbeat(beat.workerId, currentRunId);
+    let stale = 0;
+    for (const token of beat.runningTokens) {
+      const attempt = await this.runs.findAttemptByToken(token);
+      if (attempt && attempt.status === 'running' && attempt.workerId === beat.workerId) {
+        currentRunId ??= attempt.runId;
+        continue;
+      }
+      stale++;
+      const why = attempt ? `attempt ${attempt.number} is ${attempt.status}${attempt.endReason ? ` (${attempt.endReason})` : ''}` : 'unknown fencing token';
+      this.connections.send(beat.workerId, { cancel: { runId: attempt?.runId ?? '', fencingToken: token, reason: `taken away: ${why}` } });
+    }
+    await this.workers.heartbeat(beat.workerId, currentRunId, { revive: stale === 0 });
   }
 
   async disconnected(workerId: string): Promise<void> {
@@ -90,6 +106,10 @@ export class CoordinatorService {
       if (!run) return refused(`unknown run ${request.runId}`);
       const status = run.status as RunStatus;
       if (status === 'succeeded' || status === 'failed' || status === 'cancelled') return refused(`run is ${status}`);
+      // The run went back to the queue under a newer job since this one was queued (a frozen
+      // worker's lock expiring late, for one): only the current job may start an attempt.
+      const currentJob = run.queueJobId ?? run.id;
+      if (request.jobId && request.jobId !== currentJob) return refused(`job ${request.jobId} was superseded by job ${currentJob}`);
       if (run.cancelRequestedAt) {
         await this.runs.transition(run.id, [status], 'cancelled', { endedAt: new Date(), statusReason: 'cancelled by user' }, tx);
         return refused('run was cancelled');
@@ -132,6 +152,7 @@ export class CoordinatorService {
       attempt.number,
       request.logs.map((l) => ({ level: l.level || 'info', message: l.message.slice(0, 10_000), time: toDate(l.timeMs) })),
     );
+    await this.runs.touchAttempt(attempt.id);
     const keyName = JOB_CATALOG[attempt.run.kind as JobKind]?.keyMetric.metric;
     const keyPoint = keyName ? request.points.findLast((p) => p.name === keyName && Number.isFinite(p.value)) : undefined;
     await this.runs.setProgress(
@@ -146,6 +167,7 @@ export class CoordinatorService {
     const attempt = await this.currentAttempt(request.fencingToken);
     if (!request.uri) throw new InvalidRequestError('uri is required');
     const checkpoint = await this.runs.addCheckpoint(attempt.runId, attempt.number, request.step, request.uri);
+    await this.runs.touchAttempt(attempt.id);
     return { checkpointId: checkpoint.id, cancelRequested: attempt.run.cancelRequestedAt !== null };
   }
 
@@ -231,24 +253,26 @@ export class CoordinatorService {
         if (run.familyId) await this.families.refreshStatus(tx, run.familyId);
         return { runStatus: 'cancelled' as RunStatus, modelIds: [], retry: false, run };
       }
-      await this.runs.endAttempt(tx, attempt.id, 'failed', retryable ? 'infrastructure failure' : 'failed', errorMessage);
-      const retry = retryable && attempt.number < run.maxAttempts;
-      const to: RunStatus = retry ? 'retrying' : 'failed';
-      await this.runs.transition(run.id, ['running'], to, {
+      const moved = await this.runs.endAttemptUnsuccessfully(tx, attempt, {
+        status: 'failed',
+        endReason: retryable ? 'infrastructure failure' : 'failed',
         error: errorMessage ?? 'failed',
-        ...(retry ? {} : { endedAt: now }),
-        statusReason: retry ? `attempt ${attempt.number} failed; retrying` : `attempt ${attempt.number} failed`,
-      }, tx);
-      if (!retry && run.familyId) await this.families.refreshStatus(tx, run.familyId);
-      return { runStatus: to, modelIds: [], retry, run, attemptNumber: attempt.number };
+        retryable,
+      });
+      if (!moved) throw new StaleTokenError();
+      if (moved.runStatus === 'failed' && run.familyId) await this.families.refreshStatus(tx, run.familyId);
+      return { runStatus: moved.runStatus as RunStatus, modelIds: [], retry: moved.runStatus === 'retrying', run: moved.run, attemptNumber: attempt.number };
     });
 
-    if (ended.retry) {
-      await this.queue
-        .enqueue({ ...ended.run, kind }, retryDelayMs(ended.attemptNumber ?? 1))
-        .catch((e: Error) => this.logger.warn(`retry of ${ended.run.id} not enqueued yet: ${e.message}`));
-    }
+    if (ended.retry) await this.requeue(ended.run, retryDelayMs(ended.attemptNumber ?? 1, this.config.retryBaseMs));
     return { runStatus: ended.runStatus, modelIds: ended.modelIds };
+  }
+
+  /** Puts a run that went back to `retrying` into its queue; reconcile catches up if Redis is down. */
+  async requeue(run: { id: string; kind: string; priority: number; resourceClass: string; queueJobId: string | null }, delayMs: number): Promise<void> {
+    await this.queue
+      .enqueue({ ...run, kind: run.kind as JobKind }, delayMs)
+      .catch((e: Error) => this.logger.warn(`run ${run.id} not enqueued yet (reconcile will): ${e.message}`));
   }
 
   /** The attempt a token belongs to, if it is still the run's live attempt; otherwise StaleTokenError. */

@@ -36,7 +36,7 @@ export class ReconcileService implements OnApplicationBootstrap, OnApplicationSh
   async reconcile(): Promise<string[]> {
     const requeued: string[] = [];
     for (const run of await this.runs.findByStatus(['queued', 'retrying'])) {
-      if (await this.queue.has(run.id, run.resourceClass)) continue;
+      if (await this.queue.has(run)) continue;
       await this.queue.enqueue({ ...run, kind: run.kind as JobKind });
       requeued.push(run.id);
     }

@@ -2,7 +2,7 @@
 // can always be rebuilt from the row (see ReconcileService).
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isUniqueViolation, type Prisma } from '@anchorage/db';
-import { isTerminal, validateRunRequest, type JobKind, type MetricSeriesView, type RunLogsView, type RunStatus, type RunView } from '@anchorage/contracts';
+import { isTerminal, queueJobId, validateRunRequest, type JobKind, type MetricSeriesView, type RunLogsView, type RunStatus, type RunView } from '@anchorage/contracts';
 import { API_CONFIG, type ApiConfig } from '../config.js';
 import { ModelsRepository } from '../repositories/models.repository.js';
 import { QueueRepository } from '../repositories/queue.repository.js';
@@ -92,16 +92,17 @@ export class RunsService {
     const run = await this.runs.findById(id);
     if (!run) throw new NotFoundError('run', id);
     if (run.status !== 'failed') throw new ConflictError(`run ${id} is ${run.status}; only failed runs can be retried`);
+    const next = run.attempts.length + 1;
     const moved = await this.runs.transition(id, ['failed'], 'queued', {
-      maxAttempts: Math.max(run.maxAttempts, run.attempts.length + 1),
+      maxAttempts: Math.max(run.maxAttempts, next),
+      queueJobId: queueJobId(id, next),
       error: null,
       endedAt: null,
       statusReason: 'retried by user',
     });
     if (!moved) throw new ConflictError(`run ${id} changed while it was being retried`);
     try {
-      await this.queue.remove(id, run.resourceClass);
-      await this.queue.enqueue({ ...run, kind: run.kind as JobKind });
+      await this.queue.enqueue({ ...run, kind: run.kind as JobKind, queueJobId: queueJobId(id, next) });
     } catch (error) {
       this.logger.warn(`run ${id} queued again but not enqueued yet: ${(error as Error).message}`);
     }
@@ -116,7 +117,7 @@ export class RunsService {
     if (isTerminal(status)) throw new ConflictError(`run ${id} is already ${status}`);
 
     if (status === 'queued' || status === 'retrying') {
-      await this.queue.remove(id, run.resourceClass);
+      await this.queue.remove(run);
       const now = new Date();
       const done = await this.runs.transition(id, [status], 'cancelled', {
         cancelRequestedAt: now,
@@ -178,7 +179,7 @@ export class RunsService {
           const buckets = await this.runs.metricBuckets(id, name, maxPoints);
           return { name, count, downsampled: true, points: buckets.map((b) => ({ ...b, time: b.time.toISOString() })) };
         }
-        const points = raw.filter((p) => p.name === name).map((p) => ({ step: p.step, value: p.value, time: p.time.toISOString() }));
+        const points = raw.filter((p) => p.name === name).map((p) => ({ step: p.step, value: p.value, time: p.time.toISOString(), attempt: p.attemptNumber }));
         return { name, count, downsampled: false, points };
       }),
     );

@@ -1,12 +1,12 @@
 // Diagnostic jobs for tests and benchmarks (DESIGN: allowed only when enabled by configuration).
 //   noop  → returns at once
 //   sleep → durationMs split into `steps` reports of `diag/step`, abortable
-//   fail  → throws a non-retryable error with the message
+//   fail  → throws an error with the message (non-retryable unless `retryable`)
 //   crash → process.exit(exitCode) at once, nothing reported (a killed worker)
 //   hang  → never settles and ignores abort, without blocking the event loop
 import type { DiagnosticSpec } from '@anchorage/contracts';
 import { sleep } from '../backoff.js';
-import { NonRetryableError, throwIfAborted } from '../errors.js';
+import { NonRetryableError, RetryableError, throwIfAborted } from '../errors.js';
 import type { Handler } from './types.js';
 
 export class DiagnosticsDisabledError extends NonRetryableError {
@@ -43,6 +43,7 @@ export function createDiagnosticHandler(options: DiagnosticOptions): Handler<Dia
         break;
       }
       case 'fail':
+        if (spec.retryable) throw new RetryableError(spec.message, 'DiagnosticFailure');
         throw new NonRetryableError(spec.message, 'DiagnosticFailure');
       case 'crash':
         exit(spec.exitCode);

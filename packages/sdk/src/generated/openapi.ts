@@ -502,6 +502,8 @@ export interface components {
                     value: number;
                     /** @description ISO 8601 time */
                     time: string;
+                    /** @description Raw: the attempt that reported the point */
+                    attempt?: number | null;
                     /** @description Bucket: its last step */
                     stepEnd?: number;
                     /** @description Bucket: smallest value, so single-step spikes survive */
@@ -625,6 +627,8 @@ export interface components {
                 seed?: number;
                 /** @default 10 */
                 metricsEvery?: number;
+                /** @default 100 */
+                checkpointEvery?: number;
                 modelName?: string;
             };
         };
@@ -866,6 +870,8 @@ export interface components {
                 action: "fail";
                 /** @default diagnostic failure */
                 message?: string;
+                /** @default false */
+                retryable?: boolean;
             } | {
                 /** @enum {string} */
                 action: "crash";

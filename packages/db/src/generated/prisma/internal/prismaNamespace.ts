@@ -1217,6 +1217,7 @@ export const RunScalarFieldEnum = {
   spec: 'spec',
   maxAttempts: 'maxAttempts',
   idempotencyKey: 'idempotencyKey',
+  queueJobId: 'queueJobId',
   result: 'result',
   error: 'error',
   backend: 'backend',
@@ -1247,7 +1248,8 @@ export const AttemptScalarFieldEnum = {
   startedAt: 'startedAt',
   endedAt: 'endedAt',
   endReason: 'endReason',
-  error: 'error'
+  error: 'error',
+  lastReportAt: 'lastReportAt'
 } as const
 
 export type AttemptScalarFieldEnum = (typeof AttemptScalarFieldEnum)[keyof typeof AttemptScalarFieldEnum]

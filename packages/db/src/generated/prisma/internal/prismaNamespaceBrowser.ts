@@ -91,6 +91,7 @@ export const RunScalarFieldEnum = {
   spec: 'spec',
   maxAttempts: 'maxAttempts',
   idempotencyKey: 'idempotencyKey',
+  queueJobId: 'queueJobId',
   result: 'result',
   error: 'error',
   backend: 'backend',
@@ -121,7 +122,8 @@ export const AttemptScalarFieldEnum = {
   startedAt: 'startedAt',
   endedAt: 'endedAt',
   endReason: 'endReason',
-  error: 'error'
+  error: 'error',
+  lastReportAt: 'lastReportAt'
 } as const
 
 export type AttemptScalarFieldEnum = (typeof AttemptScalarFieldEnum)[keyof typeof AttemptScalarFieldEnum]

@@ -46,6 +46,7 @@ export type AttemptMinAggregateOutputType = {
   endedAt: Date | null
   endReason: string | null
   error: string | null
+  lastReportAt: Date | null
 }
 
 export type AttemptMaxAggregateOutputType = {
@@ -60,6 +61,7 @@ export type AttemptMaxAggregateOutputType = {
   endedAt: Date | null
   endReason: string | null
   error: string | null
+  lastReportAt: Date | null
 }
 
 export type AttemptCountAggregateOutputType = {
@@ -74,6 +76,7 @@ export type AttemptCountAggregateOutputType = {
   endedAt: number
   endReason: number
   error: number
+  lastReportAt: number
   _all: number
 }
 
@@ -98,6 +101,7 @@ export type AttemptMinAggregateInputType = {
   endedAt?: true
   endReason?: true
   error?: true
+  lastReportAt?: true
 }
 
 export type AttemptMaxAggregateInputType = {
@@ -112,6 +116,7 @@ export type AttemptMaxAggregateInputType = {
   endedAt?: true
   endReason?: true
   error?: true
+  lastReportAt?: true
 }
 
 export type AttemptCountAggregateInputType = {
@@ -126,6 +131,7 @@ export type AttemptCountAggregateInputType = {
   endedAt?: true
   endReason?: true
   error?: true
+  lastReportAt?: true
   _all?: true
 }
 
@@ -227,6 +233,7 @@ export type AttemptGroupByOutputType = {
   endedAt: Date | null
   endReason: string | null
   error: string | null
+  lastReportAt: Date | null
   _count: AttemptCountAggregateOutputType | null
   _avg: AttemptAvgAggregateOutputType | null
   _sum: AttemptSumAggregateOutputType | null
@@ -264,6 +271,7 @@ export type AttemptWhereInput = {
   endedAt?: Prisma.DateTimeNullableFilter<"Attempt"> | Date | string | null
   endReason?: Prisma.StringNullableFilter<"Attempt"> | string | null
   error?: Prisma.StringNullableFilter<"Attempt"> | string | null
+  lastReportAt?: Prisma.DateTimeNullableFilter<"Attempt"> | Date | string | null
   run?: Prisma.XOR<Prisma.RunScalarRelationFilter, Prisma.RunWhereInput>
 }
 
@@ -279,6 +287,7 @@ export type AttemptOrderByWithRelationInput = {
   endedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   endReason?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastReportAt?: Prisma.SortOrderInput | Prisma.SortOrder
   run?: Prisma.RunOrderByWithRelationInput
 }
 
@@ -298,6 +307,7 @@ export type AttemptWhereUniqueInput = Prisma.AtLeast<{
   endedAt?: Prisma.DateTimeNullableFilter<"Attempt"> | Date | string | null
   endReason?: Prisma.StringNullableFilter<"Attempt"> | string | null
   error?: Prisma.StringNullableFilter<"Attempt"> | string | null
+  lastReportAt?: Prisma.DateTimeNullableFilter<"Attempt"> | Date | string | null
   run?: Prisma.XOR<Prisma.RunScalarRelationFilter, Prisma.RunWhereInput>
 }, "id" | "fencingToken" | "runId_number">
 
@@ -313,6 +323,7 @@ export type AttemptOrderByWithAggregationInput = {
   endedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   endReason?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastReportAt?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.AttemptCountOrderByAggregateInput
   _avg?: Prisma.AttemptAvgOrderByAggregateInput
   _max?: Prisma.AttemptMaxOrderByAggregateInput
@@ -335,6 +346,7 @@ export type AttemptScalarWhereWithAggregatesInput = {
   endedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Attempt"> | Date | string | null
   endReason?: Prisma.StringNullableWithAggregatesFilter<"Attempt"> | string | null
   error?: Prisma.StringNullableWithAggregatesFilter<"Attempt"> | string | null
+  lastReportAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Attempt"> | Date | string | null
 }
 
 export type AttemptCreateInput = {
@@ -348,6 +360,7 @@ export type AttemptCreateInput = {
   endedAt?: Date | string | null
   endReason?: string | null
   error?: string | null
+  lastReportAt?: Date | string | null
   run: Prisma.RunCreateNestedOneWithoutAttemptsInput
 }
 
@@ -363,6 +376,7 @@ export type AttemptUncheckedCreateInput = {
   endedAt?: Date | string | null
   endReason?: string | null
   error?: string | null
+  lastReportAt?: Date | string | null
 }
 
 export type AttemptUpdateInput = {
@@ -376,6 +390,7 @@ export type AttemptUpdateInput = {
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastReportAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   run?: Prisma.RunUpdateOneRequiredWithoutAttemptsNestedInput
 }
 
@@ -391,6 +406,7 @@ export type AttemptUncheckedUpdateInput = {
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastReportAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type AttemptCreateManyInput = {
@@ -405,6 +421,7 @@ export type AttemptCreateManyInput = {
   endedAt?: Date | string | null
   endReason?: string | null
   error?: string | null
+  lastReportAt?: Date | string | null
 }
 
 export type AttemptUpdateManyMutationInput = {
@@ -418,6 +435,7 @@ export type AttemptUpdateManyMutationInput = {
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastReportAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type AttemptUncheckedUpdateManyInput = {
@@ -432,6 +450,7 @@ export type AttemptUncheckedUpdateManyInput = {
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastReportAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type AttemptListRelationFilter = {
@@ -461,6 +480,7 @@ export type AttemptCountOrderByAggregateInput = {
   endedAt?: Prisma.SortOrder
   endReason?: Prisma.SortOrder
   error?: Prisma.SortOrder
+  lastReportAt?: Prisma.SortOrder
 }
 
 export type AttemptAvgOrderByAggregateInput = {
@@ -479,6 +499,7 @@ export type AttemptMaxOrderByAggregateInput = {
   endedAt?: Prisma.SortOrder
   endReason?: Prisma.SortOrder
   error?: Prisma.SortOrder
+  lastReportAt?: Prisma.SortOrder
 }
 
 export type AttemptMinOrderByAggregateInput = {
@@ -493,6 +514,7 @@ export type AttemptMinOrderByAggregateInput = {
   endedAt?: Prisma.SortOrder
   endReason?: Prisma.SortOrder
   error?: Prisma.SortOrder
+  lastReportAt?: Prisma.SortOrder
 }
 
 export type AttemptSumOrderByAggregateInput = {
@@ -556,6 +578,7 @@ export type AttemptCreateWithoutRunInput = {
   endedAt?: Date | string | null
   endReason?: string | null
   error?: string | null
+  lastReportAt?: Date | string | null
 }
 
 export type AttemptUncheckedCreateWithoutRunInput = {
@@ -569,6 +592,7 @@ export type AttemptUncheckedCreateWithoutRunInput = {
   endedAt?: Date | string | null
   endReason?: string | null
   error?: string | null
+  lastReportAt?: Date | string | null
 }
 
 export type AttemptCreateOrConnectWithoutRunInput = {
@@ -612,6 +636,7 @@ export type AttemptScalarWhereInput = {
   endedAt?: Prisma.DateTimeNullableFilter<"Attempt"> | Date | string | null
   endReason?: Prisma.StringNullableFilter<"Attempt"> | string | null
   error?: Prisma.StringNullableFilter<"Attempt"> | string | null
+  lastReportAt?: Prisma.DateTimeNullableFilter<"Attempt"> | Date | string | null
 }
 
 export type AttemptCreateManyRunInput = {
@@ -625,6 +650,7 @@ export type AttemptCreateManyRunInput = {
   endedAt?: Date | string | null
   endReason?: string | null
   error?: string | null
+  lastReportAt?: Date | string | null
 }
 
 export type AttemptUpdateWithoutRunInput = {
@@ -638,6 +664,7 @@ export type AttemptUpdateWithoutRunInput = {
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastReportAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type AttemptUncheckedUpdateWithoutRunInput = {
@@ -651,6 +678,7 @@ export type AttemptUncheckedUpdateWithoutRunInput = {
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastReportAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type AttemptUncheckedUpdateManyWithoutRunInput = {
@@ -664,6 +692,7 @@ export type AttemptUncheckedUpdateManyWithoutRunInput = {
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastReportAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 
@@ -680,6 +709,7 @@ export type AttemptSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   endedAt?: boolean
   endReason?: boolean
   error?: boolean
+  lastReportAt?: boolean
   run?: boolean | Prisma.RunDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["attempt"]>
 
@@ -695,6 +725,7 @@ export type AttemptSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   endedAt?: boolean
   endReason?: boolean
   error?: boolean
+  lastReportAt?: boolean
   run?: boolean | Prisma.RunDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["attempt"]>
 
@@ -710,6 +741,7 @@ export type AttemptSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   endedAt?: boolean
   endReason?: boolean
   error?: boolean
+  lastReportAt?: boolean
   run?: boolean | Prisma.RunDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["attempt"]>
 
@@ -725,9 +757,10 @@ export type AttemptSelectScalar = {
   endedAt?: boolean
   endReason?: boolean
   error?: boolean
+  lastReportAt?: boolean
 }
 
-export type AttemptOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "runId" | "number" | "workerId" | "fencingToken" | "status" | "backend" | "startedAt" | "endedAt" | "endReason" | "error", ExtArgs["result"]["attempt"]>
+export type AttemptOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "runId" | "number" | "workerId" | "fencingToken" | "status" | "backend" | "startedAt" | "endedAt" | "endReason" | "error" | "lastReportAt", ExtArgs["result"]["attempt"]>
 export type AttemptInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   run?: boolean | Prisma.RunDefaultArgs<ExtArgs>
 }
@@ -755,6 +788,10 @@ export type $AttemptPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     endedAt: Date | null
     endReason: string | null
     error: string | null
+    /**
+     * Last ReportMetrics or SaveCheckpoint of the attempt: the progress deadline counts from it.
+     */
+    lastReportAt: Date | null
   }, ExtArgs["result"]["attempt"]>
   composites: {}
 }
@@ -1190,6 +1227,7 @@ export interface AttemptFieldRefs {
   readonly endedAt: Prisma.FieldRef<"Attempt", 'DateTime'>
   readonly endReason: Prisma.FieldRef<"Attempt", 'String'>
   readonly error: Prisma.FieldRef<"Attempt", 'String'>
+  readonly lastReportAt: Prisma.FieldRef<"Attempt", 'DateTime'>
 }
     
 

@@ -52,6 +52,7 @@ export type RunMinAggregateOutputType = {
   resourceClass: string | null
   maxAttempts: number | null
   idempotencyKey: string | null
+  queueJobId: string | null
   error: string | null
   backend: string | null
   workerId: string | null
@@ -77,6 +78,7 @@ export type RunMaxAggregateOutputType = {
   resourceClass: string | null
   maxAttempts: number | null
   idempotencyKey: string | null
+  queueJobId: string | null
   error: string | null
   backend: string | null
   workerId: string | null
@@ -104,6 +106,7 @@ export type RunCountAggregateOutputType = {
   spec: number
   maxAttempts: number
   idempotencyKey: number
+  queueJobId: number
   result: number
   error: number
   backend: number
@@ -148,6 +151,7 @@ export type RunMinAggregateInputType = {
   resourceClass?: true
   maxAttempts?: true
   idempotencyKey?: true
+  queueJobId?: true
   error?: true
   backend?: true
   workerId?: true
@@ -173,6 +177,7 @@ export type RunMaxAggregateInputType = {
   resourceClass?: true
   maxAttempts?: true
   idempotencyKey?: true
+  queueJobId?: true
   error?: true
   backend?: true
   workerId?: true
@@ -200,6 +205,7 @@ export type RunCountAggregateInputType = {
   spec?: true
   maxAttempts?: true
   idempotencyKey?: true
+  queueJobId?: true
   result?: true
   error?: true
   backend?: true
@@ -315,6 +321,7 @@ export type RunGroupByOutputType = {
   spec: runtime.JsonValue
   maxAttempts: number
   idempotencyKey: string | null
+  queueJobId: string | null
   result: runtime.JsonValue | null
   error: string | null
   backend: string | null
@@ -366,6 +373,7 @@ export type RunWhereInput = {
   spec?: Prisma.JsonFilter<"Run">
   maxAttempts?: Prisma.IntFilter<"Run"> | number
   idempotencyKey?: Prisma.StringNullableFilter<"Run"> | string | null
+  queueJobId?: Prisma.StringNullableFilter<"Run"> | string | null
   result?: Prisma.JsonNullableFilter<"Run">
   error?: Prisma.StringNullableFilter<"Run"> | string | null
   backend?: Prisma.StringNullableFilter<"Run"> | string | null
@@ -402,6 +410,7 @@ export type RunOrderByWithRelationInput = {
   spec?: Prisma.SortOrder
   maxAttempts?: Prisma.SortOrder
   idempotencyKey?: Prisma.SortOrderInput | Prisma.SortOrder
+  queueJobId?: Prisma.SortOrderInput | Prisma.SortOrder
   result?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   backend?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -441,6 +450,7 @@ export type RunWhereUniqueInput = Prisma.AtLeast<{
   resources?: Prisma.JsonFilter<"Run">
   spec?: Prisma.JsonFilter<"Run">
   maxAttempts?: Prisma.IntFilter<"Run"> | number
+  queueJobId?: Prisma.StringNullableFilter<"Run"> | string | null
   result?: Prisma.JsonNullableFilter<"Run">
   error?: Prisma.StringNullableFilter<"Run"> | string | null
   backend?: Prisma.StringNullableFilter<"Run"> | string | null
@@ -477,6 +487,7 @@ export type RunOrderByWithAggregationInput = {
   spec?: Prisma.SortOrder
   maxAttempts?: Prisma.SortOrder
   idempotencyKey?: Prisma.SortOrderInput | Prisma.SortOrder
+  queueJobId?: Prisma.SortOrderInput | Prisma.SortOrder
   result?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   backend?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -513,6 +524,7 @@ export type RunScalarWhereWithAggregatesInput = {
   spec?: Prisma.JsonWithAggregatesFilter<"Run">
   maxAttempts?: Prisma.IntWithAggregatesFilter<"Run"> | number
   idempotencyKey?: Prisma.StringNullableWithAggregatesFilter<"Run"> | string | null
+  queueJobId?: Prisma.StringNullableWithAggregatesFilter<"Run"> | string | null
   result?: Prisma.JsonNullableWithAggregatesFilter<"Run">
   error?: Prisma.StringNullableWithAggregatesFilter<"Run"> | string | null
   backend?: Prisma.StringNullableWithAggregatesFilter<"Run"> | string | null
@@ -541,6 +553,7 @@ export type RunCreateInput = {
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: number
   idempotencyKey?: string | null
+  queueJobId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
@@ -576,6 +589,7 @@ export type RunUncheckedCreateInput = {
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: number
   idempotencyKey?: string | null
+  queueJobId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
@@ -611,6 +625,7 @@ export type RunUpdateInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -646,6 +661,7 @@ export type RunUncheckedUpdateInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -681,6 +697,7 @@ export type RunCreateManyInput = {
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: number
   idempotencyKey?: string | null
+  queueJobId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
@@ -709,6 +726,7 @@ export type RunUpdateManyMutationInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -736,6 +754,7 @@ export type RunUncheckedUpdateManyInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -764,6 +783,7 @@ export type RunCountOrderByAggregateInput = {
   spec?: Prisma.SortOrder
   maxAttempts?: Prisma.SortOrder
   idempotencyKey?: Prisma.SortOrder
+  queueJobId?: Prisma.SortOrder
   result?: Prisma.SortOrder
   error?: Prisma.SortOrder
   backend?: Prisma.SortOrder
@@ -798,6 +818,7 @@ export type RunMaxOrderByAggregateInput = {
   resourceClass?: Prisma.SortOrder
   maxAttempts?: Prisma.SortOrder
   idempotencyKey?: Prisma.SortOrder
+  queueJobId?: Prisma.SortOrder
   error?: Prisma.SortOrder
   backend?: Prisma.SortOrder
   workerId?: Prisma.SortOrder
@@ -823,6 +844,7 @@ export type RunMinOrderByAggregateInput = {
   resourceClass?: Prisma.SortOrder
   maxAttempts?: Prisma.SortOrder
   idempotencyKey?: Prisma.SortOrder
+  queueJobId?: Prisma.SortOrder
   error?: Prisma.SortOrder
   backend?: Prisma.SortOrder
   workerId?: Prisma.SortOrder
@@ -1072,6 +1094,7 @@ export type RunCreateWithoutAttemptsInput = {
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: number
   idempotencyKey?: string | null
+  queueJobId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
@@ -1106,6 +1129,7 @@ export type RunUncheckedCreateWithoutAttemptsInput = {
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: number
   idempotencyKey?: string | null
+  queueJobId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
@@ -1156,6 +1180,7 @@ export type RunUpdateWithoutAttemptsInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1190,6 +1215,7 @@ export type RunUncheckedUpdateWithoutAttemptsInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1224,6 +1250,7 @@ export type RunCreateWithoutMetricsInput = {
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: number
   idempotencyKey?: string | null
+  queueJobId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
@@ -1258,6 +1285,7 @@ export type RunUncheckedCreateWithoutMetricsInput = {
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: number
   idempotencyKey?: string | null
+  queueJobId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
@@ -1308,6 +1336,7 @@ export type RunUpdateWithoutMetricsInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1342,6 +1371,7 @@ export type RunUncheckedUpdateWithoutMetricsInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1376,6 +1406,7 @@ export type RunCreateWithoutLogsInput = {
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: number
   idempotencyKey?: string | null
+  queueJobId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
@@ -1410,6 +1441,7 @@ export type RunUncheckedCreateWithoutLogsInput = {
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: number
   idempotencyKey?: string | null
+  queueJobId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
@@ -1460,6 +1492,7 @@ export type RunUpdateWithoutLogsInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1494,6 +1527,7 @@ export type RunUncheckedUpdateWithoutLogsInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1528,6 +1562,7 @@ export type RunCreateWithoutCheckpointsInput = {
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: number
   idempotencyKey?: string | null
+  queueJobId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
@@ -1562,6 +1597,7 @@ export type RunUncheckedCreateWithoutCheckpointsInput = {
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: number
   idempotencyKey?: string | null
+  queueJobId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
@@ -1612,6 +1648,7 @@ export type RunUpdateWithoutCheckpointsInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1646,6 +1683,7 @@ export type RunUncheckedUpdateWithoutCheckpointsInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1680,6 +1718,7 @@ export type RunCreateWithoutModelsInput = {
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: number
   idempotencyKey?: string | null
+  queueJobId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
@@ -1714,6 +1753,7 @@ export type RunUncheckedCreateWithoutModelsInput = {
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: number
   idempotencyKey?: string | null
+  queueJobId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
@@ -1764,6 +1804,7 @@ export type RunUpdateWithoutModelsInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1798,6 +1839,7 @@ export type RunUncheckedUpdateWithoutModelsInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1832,6 +1874,7 @@ export type RunCreateWithoutFamilyInput = {
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: number
   idempotencyKey?: string | null
+  queueJobId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
@@ -1866,6 +1909,7 @@ export type RunUncheckedCreateWithoutFamilyInput = {
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: number
   idempotencyKey?: string | null
+  queueJobId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
@@ -1929,6 +1973,7 @@ export type RunScalarWhereInput = {
   spec?: Prisma.JsonFilter<"Run">
   maxAttempts?: Prisma.IntFilter<"Run"> | number
   idempotencyKey?: Prisma.StringNullableFilter<"Run"> | string | null
+  queueJobId?: Prisma.StringNullableFilter<"Run"> | string | null
   result?: Prisma.JsonNullableFilter<"Run">
   error?: Prisma.StringNullableFilter<"Run"> | string | null
   backend?: Prisma.StringNullableFilter<"Run"> | string | null
@@ -1957,6 +2002,7 @@ export type RunCreateWithoutEventsInput = {
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: number
   idempotencyKey?: string | null
+  queueJobId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
@@ -1991,6 +2037,7 @@ export type RunUncheckedCreateWithoutEventsInput = {
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: number
   idempotencyKey?: string | null
+  queueJobId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
@@ -2041,6 +2088,7 @@ export type RunUpdateWithoutEventsInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -2075,6 +2123,7 @@ export type RunUncheckedUpdateWithoutEventsInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -2109,6 +2158,7 @@ export type RunCreateWithoutStitchesInput = {
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: number
   idempotencyKey?: string | null
+  queueJobId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
@@ -2143,6 +2193,7 @@ export type RunUncheckedCreateWithoutStitchesInput = {
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: number
   idempotencyKey?: string | null
+  queueJobId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
@@ -2193,6 +2244,7 @@ export type RunUpdateWithoutStitchesInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -2227,6 +2279,7 @@ export type RunUncheckedUpdateWithoutStitchesInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -2261,6 +2314,7 @@ export type RunCreateManyFamilyInput = {
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: number
   idempotencyKey?: string | null
+  queueJobId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   backend?: string | null
@@ -2288,6 +2342,7 @@ export type RunUpdateWithoutFamilyInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -2322,6 +2377,7 @@ export type RunUncheckedUpdateWithoutFamilyInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -2356,6 +2412,7 @@ export type RunUncheckedUpdateManyWithoutFamilyInput = {
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -2468,6 +2525,7 @@ export type RunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   spec?: boolean
   maxAttempts?: boolean
   idempotencyKey?: boolean
+  queueJobId?: boolean
   result?: boolean
   error?: boolean
   backend?: boolean
@@ -2505,6 +2563,7 @@ export type RunSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extension
   spec?: boolean
   maxAttempts?: boolean
   idempotencyKey?: boolean
+  queueJobId?: boolean
   result?: boolean
   error?: boolean
   backend?: boolean
@@ -2534,6 +2593,7 @@ export type RunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extension
   spec?: boolean
   maxAttempts?: boolean
   idempotencyKey?: boolean
+  queueJobId?: boolean
   result?: boolean
   error?: boolean
   backend?: boolean
@@ -2563,6 +2623,7 @@ export type RunSelectScalar = {
   spec?: boolean
   maxAttempts?: boolean
   idempotencyKey?: boolean
+  queueJobId?: boolean
   result?: boolean
   error?: boolean
   backend?: boolean
@@ -2579,7 +2640,7 @@ export type RunSelectScalar = {
   familyId?: boolean
 }
 
-export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "kind" | "name" | "status" | "statusReason" | "priority" | "resourceClass" | "resources" | "spec" | "maxAttempts" | "idempotencyKey" | "result" | "error" | "backend" | "workerId" | "progress" | "keyMetricName" | "keyMetricValue" | "keyMetricStep" | "createdAt" | "updatedAt" | "startedAt" | "endedAt" | "cancelRequestedAt" | "familyId", ExtArgs["result"]["run"]>
+export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "kind" | "name" | "status" | "statusReason" | "priority" | "resourceClass" | "resources" | "spec" | "maxAttempts" | "idempotencyKey" | "queueJobId" | "result" | "error" | "backend" | "workerId" | "progress" | "keyMetricName" | "keyMetricValue" | "keyMetricStep" | "createdAt" | "updatedAt" | "startedAt" | "endedAt" | "cancelRequestedAt" | "familyId", ExtArgs["result"]["run"]>
 export type RunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   attempts?: boolean | Prisma.Run$attemptsArgs<ExtArgs>
   metrics?: boolean | Prisma.Run$metricsArgs<ExtArgs>
@@ -2625,6 +2686,10 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     spec: runtime.JsonValue
     maxAttempts: number
     idempotencyKey: string | null
+    /**
+     * The BullMQ job that may start the run's next attempt; deliveries of older jobs are refused.
+     */
+    queueJobId: string | null
     result: runtime.JsonValue | null
     error: string | null
     backend: string | null
@@ -3090,6 +3155,7 @@ export interface RunFieldRefs {
   readonly spec: Prisma.FieldRef<"Run", 'Json'>
   readonly maxAttempts: Prisma.FieldRef<"Run", 'Int'>
   readonly idempotencyKey: Prisma.FieldRef<"Run", 'String'>
+  readonly queueJobId: Prisma.FieldRef<"Run", 'String'>
   readonly result: Prisma.FieldRef<"Run", 'Json'>
   readonly error: Prisma.FieldRef<"Run", 'String'>
   readonly backend: Prisma.FieldRef<"Run", 'String'>

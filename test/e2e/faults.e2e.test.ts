@@ -1,0 +1,151 @@
+// Faults on real processes: a worker killed with SIGKILL or frozen with SIGSTOP past the heartbeat
+// deadline, an attempt that makes no progress, and cancellation in every state. Nothing is lost,
+// nothing ends twice, and the fencing token turns away whatever the old holder still sends.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sleep, startPlatform, type Platform } from '../support/platform.js';
+import { readEvents } from '../support/sse.js';
+
+const WORKER_DEADLINE_MS = 3000;
+const TERMINAL = ['succeeded', 'failed', 'cancelled'];
+
+describe('faults', () => {
+  let platform: Platform;
+
+  beforeAll(async () => {
+    platform = await startPlatform({
+      env: {
+        ANCHORAGE_WORKER_DEADLINE_MS: String(WORKER_DEADLINE_MS),
+        ANCHORAGE_LIVENESS_INTERVAL_MS: '250',
+        ANCHORAGE_PROGRESS_DEADLINE_MS: '8000',
+        // Long enough to catch a run in `retrying` and cancel it there.
+        ANCHORAGE_RETRY_BASE_MS: '3000',
+      },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  const worker = async (id: string) => ((await platform.request('GET', '/v1/workers')).body.workers as any[]).find((w) => w.id === id);
+  const run = async (id: string) => (await platform.request('GET', `/v1/runs/${id}`)).body;
+
+  /** Status events of a finished run, from its event stream's replay. */
+  async function statusHistory(id: string): Promise<string[]> {
+    const { events } = await readEvents(`${platform.baseUrl}/v1/runs/${id}/events?lastEventId=s0.m0.l0`, { until: (e) => e.some((x) => x.event === 'end') });
+    return events.filter((e) => e.event === 'status').map((e) => e.data.status);
+  }
+
+  it('kill -9 of the worker training a run: another worker resumes from the last checkpoint and the run ends once', async () => {
+    const first = await platform.startWorker();
+    const submitted = (
+      await platform.request('POST', '/v1/runs', {
+        kind: 'train',
+        name: 'killed mid-way',
+        spec: { model: { preset: 'vit-ti', dim: 16, depth: 1, heads: 2 }, steps: 300, batchSize: 16, metricsEvery: 10, checkpointEvery: 40, learningRate: 3e-3 },
+      })
+    ).body;
+    // Past the second checkpoint, then the worker dies without a word.
+    await platform.waitFor(async () => {
+      const { metrics } = (await platform.request('GET', `/v1/runs/${submitted.id}/metrics?name=train/loss`)).body;
+      return (metrics[0]?.points.at(-1)?.step ?? 0) >= 100;
+    }, 90_000, 'training past step 100');
+    const second = await platform.startWorker();
+    first.kill('SIGKILL');
+    const killedAt = Date.now();
+
+    await platform.waitFor(async () => (await worker(first.workerId))?.status === 'dead', 15_000, 'the killed worker to be declared dead');
+    const detectedMs = Date.now() - killedAt;
+    expect(detectedMs).toBeLessThan(WORKER_DEADLINE_MS + 3000);
+
+    const done = await platform.waitForRun(submitted.id, TERMINAL, 120_000);
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    expect(done.attempts.map((a: any) => [a.status, a.workerId])).toEqual([
+      ['lost', first.workerId],
+      ['succeeded', second.workerId],
+    ]);
+    expect(done.attempts[0].endReason).toMatch(/missed heartbeats/);
+
+    // The second attempt resumed from a checkpoint the first one wrote: its first step follows it.
+    const logs = (await platform.request('GET', `/v1/runs/${submitted.id}/logs?limit=5000`)).body.lines as any[];
+    const resumed = logs.find((l) => l.attempt === 2 && /resuming from the checkpoint at step \d+/.test(l.message));
+    expect(resumed, logs.map((l) => `${l.attempt} ${l.message}`).join('\n')).toBeDefined();
+    const checkpointStep = Number(/step (\d+)/.exec(resumed.message)![1]);
+    expect(checkpointStep).toBeGreaterThanOrEqual(80);
+    expect(checkpointStep % 40).toBe(0);
+    const { metrics } = (await platform.request('GET', `/v1/runs/${submitted.id}/metrics?name=train/loss`)).body;
+    const points = metrics[0].points as { step: number; attempt: number }[];
+    const steps = points.map((p) => p.step);
+    expect(steps).toEqual(Array.from({ length: 30 }, (_, i) => (i + 1) * 10)); // every step once, none twice
+    expect(Math.min(...points.filter((p) => p.attempt === 2).map((p) => p.step))).toBeGreaterThan(checkpointStep);
+
+    expect((await statusHistory(submitted.id)).filter((s) => TERMINAL.includes(s))).toEqual(['succeeded']);
+    second.kill('SIGTERM');
+  }, 240_000);
+
+  it('a worker frozen past the deadline loses its attempt; after SIGCONT it is told so, its reports are refused, and it comes back', async () => {
+    const frozen = await platform.startWorker();
+    const submitted = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'sleep', durationMs: 6000, steps: 30 } })).body;
+    const running = await platform.waitForRun(submitted.id, ['running'], 30_000);
+    expect(running.attempts[0].workerId).toBe(frozen.workerId);
+    const healthy = await platform.startWorker();
+
+    frozen.kill('SIGSTOP');
+    const frozenAt = Date.now();
+    await platform.waitFor(async () => (await worker(frozen.workerId))?.status === 'dead', 15_000, 'the frozen worker to be declared dead');
+    expect(Date.now() - frozenAt).toBeLessThan(WORKER_DEADLINE_MS + 3000);
+    await platform.waitFor(async () => (await run(submitted.id)).attempts[1]?.workerId === healthy.workerId, 20_000, 'a second attempt on the healthy worker');
+
+    frozen.kill('SIGCONT');
+    // It beats again, gets a cancel for the attempt it lost, drops it, and is online again.
+    await platform.waitFor(async () => ['online', 'busy'].includes((await worker(frozen.workerId))?.status), 20_000, 'the thawed worker to come back');
+
+    const done = await platform.waitForRun(submitted.id, TERMINAL, 60_000);
+    expect(done.status).toBe('succeeded');
+    expect(done.attempts.map((a: any) => a.status)).toEqual(['lost', 'succeeded']);
+    expect((await statusHistory(submitted.id)).filter((s) => TERMINAL.includes(s))).toEqual(['succeeded']);
+    for (const child of [frozen, healthy]) child.kill('SIGTERM');
+  }, 120_000);
+
+  it('cancels a run in every state within 5 s: queued, retrying (waiting for its delayed retry) and running', async () => {
+    const w = await platform.startWorker();
+    const cancelWithin = async (id: string) => {
+      const started = Date.now();
+      const answer = await platform.request('POST', `/v1/runs/${id}/cancel`);
+      expect(answer.status).toBe(200);
+      const ended = await platform.waitForRun(id, TERMINAL, 5000);
+      expect(ended.status).toBe('cancelled');
+      return Date.now() - started;
+    };
+
+    // Queued: no worker serves the gpu class here.
+    const queued = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', resources: { accelerator: 'gpu' }, spec: { action: 'noop' } })).body;
+    expect(await cancelWithin(queued.id)).toBeLessThan(5000);
+
+    // Retrying: a retryable failure waits for its delayed retry.
+    const flaky = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'fail', retryable: true, message: 'flaky' } })).body;
+    await platform.waitForRun(flaky.id, ['retrying'], 30_000);
+    expect(await cancelWithin(flaky.id)).toBeLessThan(5000);
+    await sleep(4000); // past the retry's delay: it must not run again
+    const after = await run(flaky.id);
+    expect(after.status).toBe('cancelled');
+    expect(after.attempts).toHaveLength(1);
+
+    // Running: aborted on the worker through its command stream.
+    const long = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'sleep', durationMs: 30_000, steps: 60 } })).body;
+    await platform.waitForRun(long.id, ['running'], 30_000);
+    expect(await cancelWithin(long.id)).toBeLessThan(5000);
+    w.kill('SIGTERM');
+  }, 120_000);
+
+  it('an attempt that makes no progress past the deadline is taken back, and the run fails when no attempts are left', async () => {
+    const hung = await platform.startWorker();
+    const submitted = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', maxAttempts: 1, spec: { action: 'hang' } })).body;
+    const done = await platform.waitForRun(submitted.id, TERMINAL, 30_000);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(/no progress reported for 8 s/);
+    expect(done.attempts.map((a: any) => a.status)).toEqual(['lost']);
+    // The hang ignores its cancel, so that worker stays occupied: stop it.
+    hung.kill('SIGKILL');
+  }, 60_000);
+});
