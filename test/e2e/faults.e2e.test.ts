@@ -3,6 +3,7 @@
 // nothing ends twice, and the fencing token turns away whatever the old holder still sends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startPlatform, type Platform } from '../support/platform.js';
+import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.js';
 import { readEvents } from '../support/sse.js';
 
 const WORKER_DEADLINE_MS = 3000;
@@ -148,4 +149,43 @@ describe('faults', () => {
     // The hang ignores its cancel, so that worker stays occupied: stop it.
     hung.kill('SIGKILL');
   }, 60_000);
+});
+
+describe('Redis restart', () => {
+  let platform: Platform;
+  let redis: PrivateRedis;
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    platform = await startPlatform({ env: { REDIS_URL: redis.url, ANCHORAGE_RECONCILE_INTERVAL_MS: '2000' } });
+    await platform.startWorker();
+    await platform.startWorker();
+  }, 120_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+    await redis?.stop();
+  });
+
+  it('restarting Redis during a batch of 50 runs: every run ends succeeded, exactly once', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      ids.push((await platform.request('POST', '/v1/runs', { kind: 'diagnostic', name: `batch ${i}`, spec: { action: 'sleep', durationMs: 150, steps: 2 } })).body.id);
+    }
+    await platform.waitFor(async () => (await platform.request('GET', '/v1/runs?status=succeeded&limit=1')).body.total >= 5, 60_000, 'the batch to start');
+    await redis.restart(1500);
+
+    await platform.waitFor(
+      async () => (await platform.request('GET', '/v1/runs?status=succeeded&limit=1')).body.total === 50,
+      120_000,
+      'all 50 runs to succeed after the restart',
+    );
+    const { runs, total } = (await platform.request('GET', '/v1/runs?limit=100')).body;
+    expect(total).toBe(50);
+    expect(runs.every((r: any) => r.status === 'succeeded')).toBe(true);
+    for (const id of ids) {
+      const { events } = await readEvents(`${platform.baseUrl}/v1/runs/${id}/events?lastEventId=s0.m0.l0`, { until: (e) => e.some((x) => x.event === 'end') });
+      expect(events.filter((e) => e.event === 'status' && TERMINAL.includes(e.data.status)).map((e) => e.data.status)).toEqual(['succeeded']);
+    }
+  }, 240_000);
 });

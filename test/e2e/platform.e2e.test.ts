@@ -2,7 +2,12 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueName } from '@anchorage/contracts';
-import { REDIS_URL, sleep, startPlatform, type Platform } from '../support/platform.js';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, REDIS_URL, ROOT, sleep, startPlatform, type Platform } from '../support/platform.js';
+import { startPrivateRedis } from '../support/redis-server.js';
 import { readEvents } from '../support/sse.js';
 
 describe('platform surface', () => {
@@ -182,4 +187,34 @@ describe('worker drain', () => {
     expect(run.status).toBe('succeeded');
     expect(run.attempts.map((a: any) => a.status)).toEqual(['failed', 'succeeded']);
   }, 120_000);
+});
+
+describe('Redis settings that lose jobs', () => {
+  it('the API refuses to start on a Redis whose maxmemory-policy may evict keys, naming the setting', async () => {
+    const redis = await startPrivateRedis(['--maxmemory-policy', 'allkeys-lru']);
+    const dataDir = mkdtempSync(join(tmpdir(), 'anchorage-eviction-'));
+    try {
+      const child = spawn(process.execPath, [join(ROOT, 'apps/api/dist/main.js')], {
+        env: {
+          ...process.env,
+          REDIS_URL: redis.url,
+          DATABASE_URL: '',
+          ANCHORAGE_DATA_DIR: dataDir,
+          ANCHORAGE_PORT: String(await freePort()),
+          ANCHORAGE_GRPC_PORT: String(await freePort()),
+          LOG_LEVEL: 'error',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr!.on('data', (chunk) => (stderr += chunk));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code).toBe(2);
+      expect(stderr).toContain('maxmemory-policy is "allkeys-lru"');
+      expect(stderr).toContain('noeviction');
+    } finally {
+      await redis.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

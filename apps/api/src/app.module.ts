@@ -25,6 +25,7 @@ import { FamiliesService } from './services/families.service.js';
 import { LivenessService } from './services/liveness.service.js';
 import { ModelsService } from './services/models.service.js';
 import { ReconcileService } from './services/reconcile.service.js';
+import { RedisSafetyCheck } from './services/redis-safety.service.js';
 import { RunsService } from './services/runs.service.js';
 import { StitchesService } from './services/stitches.service.js';
 import { WorkerConnections } from './services/worker-connections.js';
@@ -81,6 +82,7 @@ export class AppModule {
         StitchesService,
         EventsService,
         CoordinatorService,
+        RedisSafetyCheck,
         LivenessService,
         ReconcileService,
       ],

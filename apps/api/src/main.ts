@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { createApiApp } from './app.js';
 import { ConfigError, loadApiConfig } from './config.js';
+import { UnsafeRedisError } from './services/redis-safety.service.js';
 
 async function main(): Promise<void> {
   let config;
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
+  // A refusal with its own clear message needs no stack trace.
+  console.error(error instanceof UnsafeRedisError ? error.message : error);
+  process.exit(error instanceof UnsafeRedisError ? 2 : 1);
 });

@@ -56,6 +56,26 @@ export function isAbortError(err: unknown): boolean {
   return err instanceof Error && (err.name === 'AbortError' || err instanceof AttemptAbortedError);
 }
 
+/**
+ * The kind of abort that fired `signal` (undefined while it has not fired). A reason that is not an
+ * {@link AttemptAbortedError} counts as `cancelled`, as the executor reports it.
+ */
+export function abortKindOf(signal: AbortSignal): AbortKind | undefined {
+  if (!signal.aborted) return undefined;
+  const reason: unknown = signal.reason;
+  return reason instanceof AttemptAbortedError ? reason.kind : 'cancelled';
+}
+
+/**
+ * Whether an aborted attempt should save a checkpoint before it stops: only when the worker is
+ * shutting down (SIGTERM/SIGINT or drain), since the run then continues in a new attempt. Not on
+ * `cancelled` (the run is over) nor `stale` (another attempt owns the run now), nor on
+ * `coordinator-lost` (the run may already be handed to another worker).
+ */
+export function checkpointsOnAbort(signal: AbortSignal): boolean {
+  return abortKindOf(signal) === 'shutdown';
+}
+
 /** Throws the signal's reason (an {@link AttemptAbortedError} when the runner aborted) if aborted. */
 export function throwIfAborted(signal: AbortSignal): void {
   if (!signal.aborted) return;

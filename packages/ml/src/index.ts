@@ -7,6 +7,7 @@ export * from './models/ops.js';
 export * from './models/vit.js';
 export * from './presets.js';
 export * from './train.js';
+export * from './train-checkpoint.js';
 export * from './evaluate.js';
 export * from './io.js';
 export * from './stitching/index.js';

@@ -4,10 +4,11 @@
  * event loop (gRPC streams, cancel commands) keeps running while a model trains.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createBatchIterator, type Dataset } from './data/mnist.js';
+import { createBatchIterator, type BatchIteratorState, type Dataset } from './data/mnist.js';
 import type { Classifier } from './models/vit.js';
 import { accuracyOf, softmaxCrossEntropy } from './models/ops.js';
 import { ensureGradients } from './gradients.js';
+import type { ClassifierCheckpoint } from './train-checkpoint.js';
 
 export interface TrainStepInfo {
   /** Steps completed (1-based). */
@@ -53,10 +54,80 @@ export interface TrainOptions {
   trainable?: (name: string) => boolean;
   /** Adam β1, β2, ε (defaults 0.9, 0.999, 1e-8 as in PyTorch). */
   adam?: { beta1?: number; beta2?: number; epsilon?: number };
+  /** Calls `onCheckpoint` after step k when k % checkpointEvery === 0 and k < steps. */
+  checkpointEvery?: number;
+  /** Receives the trainer state after a checkpoint step (the model holds that step's weights); awaited. */
+  onCheckpoint?: (state: ClassifierTrainerState) => void | Promise<void>;
+  /**
+   * On abort, before rejecting with the AbortError: called with the state after the last completed
+   * step when at least one step completed since the last checkpoint (or the resumed step); awaited,
+   * and its errors propagate. The model holds that step's weights while it runs.
+   */
+  checkpointOnAbort?: (state: ClassifierTrainerState) => void | Promise<void>;
+  /**
+   * Continue from a checkpoint (or its trainer state): its step, optimizer moments and counters,
+   * batch order and metric window. The model must already hold the checkpoint's weights
+   * (`restoreClassifier(ckpt)` builds one, `loadClassifierWeights(model, ckpt)` loads them). The
+   * other options must match the checkpoint's (seed, batch size, steps, schedule, optimizer).
+   */
+  resume?: ClassifierCheckpoint | ClassifierTrainerState;
+}
+
+/**
+ * Where progress reporting stands: the sums over the reporting window in progress and the last
+ * reported means. Checkpointed so that a resumed run reports exactly what an uninterrupted one does.
+ */
+export interface MetricCursor {
+  /** Sum of the per-step losses since the last report. */
+  windowLoss: number;
+  /** Sum of the per-step accuracies since the last report. */
+  windowAccuracy: number;
+  /** Steps since the last report. */
+  windowSteps: number;
+  /** Means of the last reported window (null before the first report). */
+  loss: number | null;
+  accuracy: number | null;
+  /** Learning rate of the last step (null before the first). */
+  lr: number | null;
+}
+
+export function emptyMetricCursor(): MetricCursor {
+  return { windowLoss: 0, windowAccuracy: 0, windowSteps: 0, loss: null, accuracy: null, lr: null };
+}
+
+export const CLASSIFIER_TRAINER_FORMAT = 'anchorage-classifier-trainer/1';
+
+/** Everything {@link trainClassifier} needs to continue exactly where it stopped (JSON + Float32Arrays). */
+export interface ClassifierTrainerState {
+  format: typeof CLASSIFIER_TRAINER_FORMAT;
+  /** Steps completed. */
+  step: number;
+  totalSteps: number;
+  seed: number;
+  /** The requested batch size (`batches.batchSize` is the effective one). */
+  batchSize: number;
+  /** Schedule and optimizer options (a resumed run must use the same). */
+  options: {
+    learningRate: number;
+    warmupSteps: number;
+    schedule: LearningRateSchedule;
+    minLearningRate: number;
+    weightDecay: number;
+    beta1: number;
+    beta2: number;
+    epsilon: number;
+  };
+  /** The batch order's position (the only randomness of a training step). */
+  batches: BatchIteratorState;
+  /** Reporting window (metric cursor). */
+  metrics: MetricCursor;
+  optimizer: AdamWState;
 }
 
 export interface TrainResult {
   steps: number;
+  /** Steps run by this call (steps − resumed step). */
+  stepsRun: number;
   /** Mean loss over the final reporting window. */
   loss: number;
   /** Mean accuracy (fraction) over the final reporting window. */
@@ -92,6 +163,11 @@ export function abortError(signal?: AbortSignal): Error {
   const err = new Error('training aborted', reason === undefined ? undefined : { cause: reason });
   err.name = 'AbortError';
   return err;
+}
+
+/** Whether `err` is the AbortError of an aborted `signal` (not another failure during the abort). */
+export function isAbortOf(err: unknown, signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true && err instanceof Error && err.name === 'AbortError';
 }
 
 /** Resolves on the next macrotask (after pending I/O callbacks). */
@@ -279,6 +355,11 @@ export interface StepLoopOptions<I> {
   report?(s: TrainStepInfo, info: I): void | Promise<void>;
   /** Called after every step (after `report`), with the number of steps done; awaited. */
   afterStep?(done: number): void | Promise<void>;
+  /**
+   * The reporting window, updated in place as steps complete (pass a resumed one to continue its
+   * window; read it to checkpoint). Default: an empty one.
+   */
+  cursor?: MetricCursor;
 }
 
 /**
@@ -289,15 +370,11 @@ export interface StepLoopOptions<I> {
 export async function runStepLoop<I>(o: StepLoopOptions<I>): Promise<{ loss: number; accuracy: number; lr: number; seconds: number; stepsRun: number }> {
   const { steps, signal } = o;
   const start = o.startStep ?? 0;
-  let windowLoss = 0;
-  let windowAcc = 0;
-  let windowN = 0;
-  let last = { loss: NaN, accuracy: NaN };
-  let lr = o.learningRate;
+  const c = o.cursor ?? emptyMetricCursor();
   const t0 = performance.now();
   for (let s = start; s < steps; s++) {
     if (signal?.aborted) throw abortError(signal);
-    lr = learningRateAt(s, { learningRate: o.learningRate, totalSteps: steps, warmupSteps: o.warmupSteps, schedule: o.schedule, minLearningRate: o.minLearningRate });
+    const lr = learningRateAt(s, { learningRate: o.learningRate, totalSteps: steps, warmupSteps: o.warmupSteps, schedule: o.schedule, minLearningRate: o.minLearningRate });
     const { stats, info } = o.step(s, lr);
     let vals: Float32Array | Int32Array | Uint8Array;
     try {
@@ -307,20 +384,28 @@ export async function runStepLoop<I>(o: StepLoopOptions<I>): Promise<{ loss: num
     }
     const loss = vals[0]!;
     if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${s + 1} (loss ${loss})`);
-    windowLoss += loss;
-    windowAcc += vals[1]!;
-    windowN++;
+    c.lr = lr;
+    c.windowLoss += loss;
+    c.windowAccuracy += vals[1]!;
+    c.windowSteps++;
     const done = s + 1;
     if (done % o.logEvery === 0 || done === steps) {
-      last = { loss: windowLoss / windowN, accuracy: windowAcc / windowN };
-      windowLoss = windowAcc = windowN = 0;
-      if (o.report) await o.report({ step: done, totalSteps: steps, loss: last.loss, accuracy: last.accuracy, lr }, info);
+      c.loss = c.windowLoss / c.windowSteps;
+      c.accuracy = c.windowAccuracy / c.windowSteps;
+      c.windowLoss = c.windowAccuracy = c.windowSteps = 0;
+      if (o.report) await o.report({ step: done, totalSteps: steps, loss: c.loss, accuracy: c.accuracy, lr }, info);
     }
     if (o.afterStep) await o.afterStep(done);
     // Let I/O callbacks (streams, cancel commands) run between steps.
     await yieldToEventLoop();
   }
-  return { ...last, lr, seconds: (performance.now() - t0) / 1000, stepsRun: Math.max(0, steps - start) };
+  return {
+    loss: c.loss ?? NaN,
+    accuracy: c.accuracy ?? NaN,
+    lr: c.lr ?? o.learningRate,
+    seconds: (performance.now() - t0) / 1000,
+    stepsRun: Math.max(0, steps - start),
+  };
 }
 
 /** Validates the options common to the trainers (throws a descriptive error). */
@@ -333,13 +418,55 @@ export function checkTrainOptions(o: { batchSize: number; steps: number; logEver
   if (!Number.isInteger(o.warmupSteps) || o.warmupSteps < 0) throw new Error(`warmupSteps must be a non-negative integer`);
 }
 
-/** Trains `model` in place and returns the final training metrics. */
+function isClassifierCheckpoint(r: ClassifierCheckpoint | ClassifierTrainerState): r is ClassifierCheckpoint {
+  return (r as ClassifierCheckpoint).format === 'anchorage-classifier-checkpoint/1';
+}
+
+/** A deep copy of a metric cursor (JSON values only). */
+function copyCursor(c: MetricCursor): MetricCursor {
+  return { ...c };
+}
+
+/**
+ * Trains `model` in place and returns the final training metrics. With `checkpointEvery` and
+ * `onCheckpoint` it hands out resumable trainer states; with `resume` it continues from one so that
+ * the result (weights, reported metrics) equals an uninterrupted run's.
+ */
 export async function trainClassifier(options: TrainOptions): Promise<TrainResult> {
   const { model, data, batchSize, steps, learningRate, signal, onStep } = options;
   const logEvery = options.logEvery ?? 10;
   const weightDecay = options.weightDecay ?? 0;
   const warmupSteps = options.warmupSteps ?? 0;
   checkTrainOptions({ batchSize, steps, logEvery, learningRate, weightDecay, warmupSteps });
+  const checkpointEvery = options.checkpointEvery;
+  if (checkpointEvery !== undefined && !(Number.isInteger(checkpointEvery) && checkpointEvery > 0)) {
+    throw new Error(`checkpointEvery must be a positive integer (got ${checkpointEvery})`);
+  }
+  const hyper: ClassifierTrainerState['options'] = {
+    learningRate,
+    warmupSteps,
+    schedule: options.schedule ?? 'cosine',
+    minLearningRate: options.minLearningRate ?? 0,
+    weightDecay,
+    beta1: options.adam?.beta1 ?? 0.9,
+    beta2: options.adam?.beta2 ?? 0.999,
+    epsilon: options.adam?.epsilon ?? 1e-8,
+  };
+  const resumeState = options.resume ? (isClassifierCheckpoint(options.resume) ? options.resume.trainer : options.resume) : undefined;
+  if (resumeState) {
+    if (resumeState.format !== CLASSIFIER_TRAINER_FORMAT) throw new Error('resume: not a classifier trainer state');
+    const mismatch: string[] = [];
+    if (resumeState.batchSize !== batchSize) mismatch.push(`batchSize ${resumeState.batchSize} ≠ ${batchSize}`);
+    if (resumeState.seed !== options.seed) mismatch.push(`seed ${resumeState.seed} ≠ ${options.seed}`);
+    if (resumeState.totalSteps !== steps) mismatch.push(`steps ${resumeState.totalSteps} ≠ ${steps}`);
+    for (const key of Object.keys(hyper) as (keyof typeof hyper)[]) {
+      if (resumeState.options[key] !== hyper[key]) mismatch.push(`${key} ${String(resumeState.options[key])} ≠ ${String(hyper[key])}`);
+    }
+    if (mismatch.length > 0) throw new Error(`resume: options differ from the checkpoint's (${mismatch.join('; ')})`);
+    if (!Number.isInteger(resumeState.step) || resumeState.step < 0 || resumeState.step > steps) {
+      throw new Error(`resume: the checkpoint's step ${resumeState.step} is outside 0..${steps}`);
+    }
+  }
   if (signal?.aborted) throw abortError(signal);
   ensureGradients();
 
@@ -348,8 +475,13 @@ export async function trainClassifier(options: TrainOptions): Promise<TrainResul
   const varList = named.map(([, v]) => v);
 
   const { height, width, channels } = data;
-  const batches = createBatchIterator(data, { batchSize, seed: options.seed });
+  const batches = createBatchIterator(data, { batchSize, seed: options.seed, resume: resumeState?.batches });
   const bs = batches.batchSize;
+  const startStep = resumeState?.step ?? 0;
+  if (resumeState && resumeState.batches.batches !== startStep) {
+    throw new Error(`resume: the checkpoint's batch order is at batch ${resumeState.batches.batches}, not at its step ${startStep}`);
+  }
+  const cursor = resumeState ? copyCursor(resumeState.metrics) : emptyMetricCursor();
   const optimizer = new AdamW(named, {
     learningRate,
     weightDecay,
@@ -358,17 +490,36 @@ export async function trainClassifier(options: TrainOptions): Promise<TrainResul
     epsilon: options.adam?.epsilon,
   });
 
+  /** Steps completed (the model and optimizer hold this step's state). */
+  let done = startStep;
+  /** Step of the latest checkpoint handed out (or resumed from). */
+  let checkpointed = startStep;
+  const snapshot = async (): Promise<ClassifierTrainerState> => ({
+    format: CLASSIFIER_TRAINER_FORMAT,
+    step: done,
+    totalSteps: steps,
+    seed: options.seed,
+    batchSize,
+    options: { ...hyper },
+    batches: batches.state(),
+    metrics: copyCursor(cursor),
+    optimizer: await optimizer.getState(),
+  });
+
   let result: Awaited<ReturnType<typeof runStepLoop>>;
   try {
+    if (resumeState) await optimizer.setState(resumeState.optimizer);
     result = await runStepLoop<void>({
       steps,
+      startStep,
       learningRate,
       warmupSteps,
-      schedule: options.schedule,
-      minLearningRate: options.minLearningRate,
+      schedule: hyper.schedule,
+      minLearningRate: hyper.minLearningRate,
       signal,
       logEvery,
-      step: (_s, lr) => {
+      cursor,
+      step: (s, lr) => {
         const batch = batches.next();
         const kept: { acc?: tf.Scalar } = {};
         try {
@@ -383,23 +534,39 @@ export async function trainClassifier(options: TrainOptions): Promise<TrainResul
             optimizer.step(grads, lr);
             return tf.stack([value, kept.acc!]);
           });
+          done = s + 1;
           return { stats, info: undefined };
         } finally {
           kept.acc?.dispose();
         }
       },
       report: onStep ? (s) => onStep(s) : undefined,
+      afterStep:
+        options.onCheckpoint && checkpointEvery
+          ? async (d) => {
+              if (d % checkpointEvery === 0 && d < steps) {
+                await options.onCheckpoint!(await snapshot());
+                checkpointed = d;
+              }
+            }
+          : undefined,
     });
+  } catch (err) {
+    // Checkpoint on abort (worker shutdown): the state after the last completed step.
+    if (options.checkpointOnAbort && isAbortOf(err, signal) && done > checkpointed) await options.checkpointOnAbort(await snapshot());
+    throw err;
   } finally {
     optimizer.dispose();
   }
+  const stepsRun = result.stepsRun;
   return {
     steps,
+    stepsRun,
     loss: result.loss,
     accuracy: result.accuracy,
     lr: result.lr,
     seconds: result.seconds,
-    msPerStep: (result.seconds * 1000) / steps,
+    msPerStep: stepsRun > 0 ? (result.seconds * 1000) / stepsRun : 0,
     epochs: (steps * bs) / data.count,
   };
 }

@@ -64,6 +64,16 @@ export class QueueRepository {
     }
   }
 
+  /** Redis's `maxmemory-policy` (from INFO, which managed services allow), or null when unreachable. */
+  async evictionPolicy(): Promise<string | null> {
+    try {
+      const client = await this.queues.any.getBackend().client;
+      return /^maxmemory_policy:(\S+)/m.exec(await client.info())?.[1] ?? null;
+    } catch {
+      return null;
+    }
+  }
+
   /** A Redis round trip, bounded in time (readiness). */
   async ping(timeoutMs = 2000): Promise<void> {
     let timer: NodeJS.Timeout | undefined;

@@ -1,7 +1,7 @@
 // stitch: turn anchors into one SN-Net (v1 or v2): least-squares initialised stitching layers, one
 // sampled configuration per step, checkpoints to the artifact store, then every configuration
 // evaluated on the test split. The coordinator stores the evaluations and marks the frontier.
-import { readdir } from 'node:fs/promises';
+// A new attempt resumes from the newest checkpoint; a worker that stops mid-run saves one first.
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { paretoFrontier, spearman, type StitchSpec } from '@anchorage/contracts';
@@ -18,27 +18,16 @@ import {
   SNNet,
   trainSNNet,
   type SNNetCheckpoint,
+  type SNNetTrainerState,
   type StitchResult,
 } from '@anchorage/ml';
 import { throwIfAborted } from '../errors.js';
+import { checkpointOnShutdown, checkpointsDir, loadLatestCheckpoint, runDir, storeCheckpoint } from './checkpoints.js';
 import { loadAnchors, resolveModelInput } from './models.js';
 import { reportTrainingStep, type Handler } from './types.js';
 
 /** Fraction of the progress bar spent training; evaluating every stitch takes the rest. */
 const TRAIN_SHARE = 0.7;
-
-export function runDir(artifactsDir: string, runId: string): string {
-  return join(artifactsDir, 'runs', runId);
-}
-
-/** The newest checkpoint an earlier attempt of this run left, if any. */
-async function latestCheckpoint(dir: string): Promise<{ step: number; path: string } | null> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const steps = names.map((n) => /^step-(\d+)$/.exec(n)).filter((m) => m !== null).map((m) => Number(m[1]));
-  if (steps.length === 0) return null;
-  const step = Math.max(...steps);
-  return { step, path: join(dir, `step-${step}`) };
-}
 
 export const stitchHandler: Handler<StitchSpec> = async (ctx) => {
   const { spec, inputs, signal, report, artifactsDir, runId } = ctx;
@@ -61,16 +50,16 @@ export const stitchHandler: Handler<StitchSpec> = async (ctx) => {
     })
     .sort((a, b) => a.dim - b.dim || a.index - b.index)
     .map((a) => a.name);
-  const checkpoints = join(runDir(artifactsDir, runId), 'checkpoints');
+  const checkpoints = checkpointsDir(artifactsDir, runId);
 
-  // Resume from the newest checkpoint of an earlier attempt; otherwise start from the anchors.
-  const found = await latestCheckpoint(checkpoints);
+  // Resume from the newest usable checkpoint of an earlier attempt; otherwise start from the anchors.
+  const found = await loadLatestCheckpoint(checkpoints, loadCheckpoint, report);
   let resume: SNNetCheckpoint | undefined;
   let net: SNNet;
   if (found) {
-    resume = await loadCheckpoint(found.path);
+    resume = found.checkpoint;
     net = restoreSNNet(resume);
-    report.log('info', `resuming from the checkpoint at step ${found.step}`);
+    report.log('info', `resuming from the checkpoint at step ${resume.trainer.step}`);
   } else {
     const anchors = await loadAnchors(inputs, anchorIds);
     net = new SNNet(anchors, {
@@ -82,6 +71,7 @@ export const stitchHandler: Handler<StitchSpec> = async (ctx) => {
       seed: spec.seed,
     });
   }
+  const save = async (dir: string, state: SNNetTrainerState) => saveCheckpoint(dir, await snnetCheckpoint(net, state));
   try {
     const configurations = net.configurations();
     report.log(
@@ -110,11 +100,8 @@ export const stitchHandler: Handler<StitchSpec> = async (ctx) => {
       logEvery: spec.metricsEvery,
       onStep: (s) => reportTrainingStep(report, s, TRAIN_SHARE),
       checkpointEvery: spec.checkpointEvery,
-      onCheckpoint: async (state) => {
-        const dir = join(checkpoints, `step-${state.step}`);
-        await saveCheckpoint(dir, await snnetCheckpoint(net, state));
-        await ctx.checkpoint(state.step, pathToFileURL(`${dir}/`).href);
-      },
+      onCheckpoint: (state) => storeCheckpoint(ctx, checkpoints, state.step, (dir) => save(dir, state)),
+      checkpointOnAbort: checkpointOnShutdown(ctx, checkpoints, save),
     });
     throwIfAborted(signal);
 

@@ -1,18 +1,28 @@
 // train: a ViT anchor on the seeded MNIST split, evaluated on the test split and saved as a model.
+// Checkpoints every `checkpointEvery` steps (and when the worker stops mid-run) to the run's
+// checkpoint folder; a new attempt of the run resumes from the newest one.
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TrainSpec } from '@anchorage/contracts';
 import {
+  classifierCheckpoint,
   createViT,
   evaluateClassifier,
   initBackend,
+  loadClassifierCheckpoint,
   loadMnist,
+  restoreClassifier,
+  saveClassifierCheckpoint,
   saveModel,
   trainClassifier,
   vitPreset,
+  type ClassifierCheckpoint,
+  type ClassifierTrainerState,
+  type ViT,
   type ViTConfig,
 } from '@anchorage/ml';
 import { throwIfAborted } from '../errors.js';
+import { checkpointOnShutdown, checkpointsDir, loadLatestCheckpoint, storeCheckpoint } from './checkpoints.js';
 import { reportTrainingStep, type Handler } from './types.js';
 
 /** Fraction of the progress bar spent training; evaluation and saving take the rest. */
@@ -38,14 +48,45 @@ export function defaultModelName(preset: string, runId: string): string {
   return `${preset}-${runId.replace(/[^A-Za-z0-9]/g, '').slice(-8)}`;
 }
 
-export const trainHandler: Handler<TrainSpec> = async ({ spec, signal, report, artifactsDir, runId, attemptNumber }) => {
+/** Why a checkpoint cannot continue this spec's run (null when it can). */
+function checkpointMismatch(ckpt: ClassifierCheckpoint, spec: TrainSpec, config: ViTConfig): string | null {
+  const arch = ckpt.model.manifest.architecture;
+  const keys = new Set([...Object.keys(arch), ...Object.keys(config)] as (keyof ViTConfig)[]);
+  const archDiff = [...keys].filter((k) => arch[k] !== config[k]);
+  if (archDiff.length > 0) return `its architecture differs (${archDiff.join(', ')})`;
+  const t = ckpt.trainer;
+  if (t.totalSteps !== spec.steps || t.batchSize !== spec.batchSize || t.seed !== spec.seed) {
+    return `it belongs to a different schedule (steps ${t.totalSteps}, batch ${t.batchSize}, seed ${t.seed})`;
+  }
+  return null;
+}
+
+export const trainHandler: Handler<TrainSpec> = async (ctx) => {
+  const { spec, signal, report, artifactsDir, runId, attemptNumber } = ctx;
   const started = Date.now();
   const backend = await initBackend();
   report.log('info', `TensorFlow.js backend: ${backend.backend} (${backend.detail})`);
 
   const split = loadMnist({ seed: spec.data.seed, testFraction: spec.data.testFraction });
   const config = vitConfigOf(spec.model);
-  const model = createViT(config, { seed: spec.seed, init: spec.model.init });
+  const checkpoints = checkpointsDir(artifactsDir, runId);
+
+  // Resume from the newest usable checkpoint of an earlier attempt; otherwise start afresh.
+  const found = await loadLatestCheckpoint(
+    checkpoints,
+    async (dir) => {
+      const ckpt = await loadClassifierCheckpoint(dir);
+      const mismatch = checkpointMismatch(ckpt, spec, config);
+      if (mismatch) throw new Error(mismatch);
+      return ckpt;
+    },
+    report,
+  );
+  const resume = found?.checkpoint;
+  const model: ViT = resume ? restoreClassifier(resume) : createViT(config, { seed: spec.seed, init: spec.model.init });
+  const resumedFromStep = resume ? resume.trainer.step : null;
+  if (resume) report.log('info', `resuming from the checkpoint at step ${resumedFromStep}`);
+  const save = async (dir: string, state: ClassifierTrainerState) => saveClassifierCheckpoint(dir, await classifierCheckpoint(model, state));
   try {
     const params = model.countParams();
     const flops = model.flops();
@@ -54,7 +95,7 @@ export const trainHandler: Handler<TrainSpec> = async ({ spec, signal, report, a
       `ViT ${spec.model.preset} (dim ${config.dim}, depth ${config.depth}, heads ${config.heads}, patch ${config.patchSize}): ` +
         `${params} params, ${flops} MACs/image; MNIST ${split.train.count} train / ${split.test.count} test`,
     );
-    report.progress(0);
+    report.progress((TRAIN_SHARE * (resumedFromStep ?? 0)) / spec.steps);
 
     const trained = await trainClassifier({
       model,
@@ -69,6 +110,10 @@ export const trainHandler: Handler<TrainSpec> = async ({ spec, signal, report, a
       signal,
       logEvery: spec.metricsEvery,
       onStep: (s) => reportTrainingStep(report, s, TRAIN_SHARE),
+      resume,
+      checkpointEvery: spec.checkpointEvery,
+      onCheckpoint: (state) => storeCheckpoint(ctx, checkpoints, state.step, (dir) => save(dir, state)),
+      checkpointOnAbort: checkpointOnShutdown(ctx, checkpoints, save),
     });
 
     const test = await evaluateClassifier(model, split.test, { batchSize: 256, signal });
@@ -117,6 +162,7 @@ export const trainHandler: Handler<TrainSpec> = async ({ spec, signal, report, a
             steps: trained.steps,
             seed: spec.seed,
             backend: backend.backend,
+            resumedFromStep,
           },
         },
       ],

@@ -170,6 +170,24 @@ export interface BatchIterator {
   readonly batchSize: number;
   /** Completed batches so far. */
   readonly batches: number;
+  /** Where the iterator stands (JSON); {@link createBatchIterator}'s `resume` continues from it. */
+  state(): BatchIteratorState;
+}
+
+/**
+ * A batch iterator's position: the batch order is a function of the seed, so the seed, the sizes
+ * and the number of batches taken identify it (the permutation is re-derived, not stored).
+ */
+export interface BatchIteratorState {
+  seed: number;
+  /** The effective batch size (min of the requested size and the dataset's count). */
+  batchSize: number;
+  /** Size of the dataset iterated over (a different dataset gives a different order). */
+  datasetCount: number;
+  /** Batches taken so far. */
+  batches: number;
+  /** 0-based epoch of the last batch taken (0 before the first). */
+  epoch: number;
 }
 
 /**
@@ -177,7 +195,18 @@ export interface BatchIterator {
  * dropped (so every batch has exactly `batchSize` samples; if the set is smaller than `batchSize`,
  * each batch is the whole set).
  */
-export function createBatchIterator(dataset: Dataset, options: { batchSize: number; seed: number }): BatchIterator {
+export function createBatchIterator(
+  dataset: Dataset,
+  options: {
+    batchSize: number;
+    seed: number;
+    /**
+     * Continue where an iterator over the same dataset, seed and batch size stood (from its
+     * `state()`): the same batches follow as if this one had taken the first `resume.batches`.
+     */
+    resume?: BatchIteratorState;
+  },
+): BatchIterator {
   const per = dataset.height * dataset.width * dataset.channels;
   if (dataset.count === 0) throw new Error('cannot iterate over an empty dataset');
   if (!Number.isInteger(options.batchSize) || options.batchSize <= 0) throw new Error(`batchSize must be a positive integer`);
@@ -187,17 +216,39 @@ export function createBatchIterator(dataset: Dataset, options: { batchSize: numb
   let pos = 0;
   let epoch = 0;
   let batches = 0;
+  const advance = () => {
+    if (pos + batchSize > dataset.count) {
+      perm = permutation(dataset.count, rand);
+      pos = 0;
+      epoch++;
+    }
+  };
+  const r = options.resume;
+  if (r) {
+    const mismatch: string[] = [];
+    if (r.seed !== options.seed) mismatch.push(`seed ${r.seed} ≠ ${options.seed}`);
+    if (r.batchSize !== batchSize) mismatch.push(`batchSize ${r.batchSize} ≠ ${batchSize}`);
+    if (r.datasetCount !== dataset.count) mismatch.push(`dataset count ${r.datasetCount} ≠ ${dataset.count}`);
+    if (!Number.isInteger(r.batches) || r.batches < 0) mismatch.push(`batches ${r.batches} is not a count`);
+    if (mismatch.length > 0) throw new Error(`batch iterator: cannot resume (${mismatch.join('; ')})`);
+    // Fast-forward without copying: only the per-epoch permutations are drawn.
+    for (let i = 0; i < r.batches; i++) {
+      advance();
+      pos += batchSize;
+    }
+    batches = r.batches;
+    if (epoch !== r.epoch) throw new Error(`batch iterator: cannot resume (epoch ${r.epoch} recorded, ${epoch} re-derived)`);
+  }
   return {
     batchSize,
     get batches() {
       return batches;
     },
+    state(): BatchIteratorState {
+      return { seed: options.seed, batchSize, datasetCount: dataset.count, batches, epoch };
+    },
     next(): Batch {
-      if (pos + batchSize > dataset.count) {
-        perm = permutation(dataset.count, rand);
-        pos = 0;
-        epoch++;
-      }
+      advance();
       const images = new Float32Array(batchSize * per);
       const labels = new Int32Array(batchSize);
       for (let i = 0; i < batchSize; i++) {

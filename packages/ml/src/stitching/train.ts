@@ -10,18 +10,30 @@
  * - Distillation `{ teacher: 'largest-anchor' }` uses the largest anchor's current weights without
  *   gradient (in-place distillation; nothing extra to checkpoint). Loss: (1−α)·CE(z, y) +
  *   α·CE(z, argmax teacher(x)) with α = 0.5 by default (DeiT/SN-Net hard distillation).
- * - Checkpoints hold the network weights, the Adam moments and step counters, the step, and the
- *   sampler's PRNG state; the batch order is re-derived from the seed. Resuming from a checkpoint
- *   taken after k steps reproduces the uninterrupted run (same configurations, same batches, same
- *   optimizer state).
+ * - Checkpoints hold the network weights, the Adam moments and step counters, the step, the
+ *   sampler's PRNG state, the batch order's position (re-derived from the seed) and the metric
+ *   window. Resuming from a checkpoint taken after k steps reproduces the uninterrupted run (same
+ *   configurations, same batches, same optimizer state, same reported metrics). On abort,
+ *   `checkpointOnAbort` receives the state after the last completed step.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createBatchIterator, type Dataset } from '../data/mnist.js';
+import { createBatchIterator, type BatchIteratorState, type Dataset } from '../data/mnist.js';
 import { ensureGradients } from '../gradients.js';
 import { accuracyOf, softmaxCrossEntropy } from '../models/ops.js';
 import type { Classifier } from '../models/vit.js';
 import { deriveSeed } from '../random.js';
-import { abortError, AdamW, checkTrainOptions, runStepLoop, type AdamWState, type LearningRateSchedule, type TrainStepInfo } from '../train.js';
+import {
+  abortError,
+  AdamW,
+  checkTrainOptions,
+  emptyMetricCursor,
+  isAbortOf,
+  runStepLoop,
+  type AdamWState,
+  type LearningRateSchedule,
+  type MetricCursor,
+  type TrainStepInfo,
+} from '../train.js';
 import { defaultFlopsGap, rosSampler, uniformSampler, type ConfigSampler, type SamplerKind, type SamplerState } from './sampler.js';
 import type { SNNet } from './snnet.js';
 import type { SNNetCheckpoint } from './checkpoint.js';
@@ -50,6 +62,10 @@ export interface SNNetTrainerState {
   sampling: { kind: SamplerKind; flopsGap?: number; flopsSamplingK?: number; configIds: number[] };
   sampler: SamplerState;
   optimizer: AdamWState;
+  /** The batch order's position (absent in older checkpoints: re-derived from `step`). */
+  batches?: BatchIteratorState;
+  /** Reporting window (absent in older checkpoints: the resumed run starts a fresh window). */
+  metrics?: MetricCursor;
 }
 
 export interface SNNetTrainOptions {
@@ -90,6 +106,12 @@ export interface SNNetTrainOptions {
   /** Calls `onCheckpoint` every this many steps (and not otherwise). */
   checkpointEvery?: number;
   onCheckpoint?: (state: SNNetTrainerState) => void | Promise<void>;
+  /**
+   * On abort, before rejecting with the AbortError: called with the state after the last completed
+   * step when at least one step completed since the last checkpoint (or the resumed step); awaited,
+   * and its errors propagate. The network holds that step's weights while it runs.
+   */
+  checkpointOnAbort?: (state: SNNetTrainerState) => void | Promise<void>;
   /** Continue from a checkpoint (or a trainer state whose net weights are already in `net`). */
   resume?: SNNetCheckpoint | SNNetTrainerState;
 }
@@ -184,9 +206,17 @@ export async function trainSNNet(options: SNNetTrainOptions): Promise<SNNetTrain
   });
 
   const { height, width, channels } = data;
-  const batches = createBatchIterator(data, { batchSize, seed: options.seed });
-  const bs = batches.batchSize;
   const startStep = resumeState?.step ?? 0;
+  if (resumeState?.batches && resumeState.batches.batches !== startStep) {
+    throw new Error(`resume: the checkpoint's batch order is at batch ${resumeState.batches.batches}, not at its step ${startStep}`);
+  }
+  const batches = createBatchIterator(data, { batchSize, seed: options.seed, resume: resumeState?.batches });
+  const bs = batches.batchSize;
+  const cursor: MetricCursor = resumeState?.metrics ? { ...resumeState.metrics } : emptyMetricCursor();
+  /** Steps completed (the network and optimizer hold this step's state). */
+  let done = startStep;
+  /** Step of the latest checkpoint handed out (or resumed from). */
+  let checkpointed = startStep;
   const teacher: Classifier | undefined = options.distill
     ? options.distill.teacher === 'largest-anchor'
       ? net.anchors[net.anchors.length - 1]!
@@ -194,7 +224,7 @@ export async function trainSNNet(options: SNNetTrainOptions): Promise<SNNetTrain
     : undefined;
   const configCounts: Record<number, number> = {};
 
-  const snapshot = async (done: number): Promise<SNNetTrainerState> => ({
+  const snapshot = async (): Promise<SNNetTrainerState> => ({
     format: 'anchorage-snnet-trainer/1',
     step: done,
     totalSteps: steps,
@@ -204,6 +234,8 @@ export async function trainSNNet(options: SNNetTrainOptions): Promise<SNNetTrain
     sampling: { ...sampling, configIds: [...sampling.configIds] },
     sampler: sampler.state(),
     optimizer: await optimizer.getState(),
+    batches: batches.state(),
+    metrics: { ...cursor },
   });
 
   let result: Awaited<ReturnType<typeof runStepLoop<number>>>;
@@ -211,8 +243,8 @@ export async function trainSNNet(options: SNNetTrainOptions): Promise<SNNetTrain
     if (resumeState) {
       await optimizer.setState(resumeState.optimizer);
       sampler.restore(resumeState.sampler);
-      // Re-derive the batch order: skip the batches the first `step` steps consumed.
-      for (let i = 0; i < startStep; i++) batches.next();
+      // Older checkpoints lack the batch position: skip the batches the first `step` steps consumed.
+      if (!resumeState.batches) for (let i = 0; i < startStep; i++) batches.next();
     }
     result = await runStepLoop<number>({
       steps,
@@ -223,7 +255,8 @@ export async function trainSNNet(options: SNNetTrainOptions): Promise<SNNetTrain
       minLearningRate: options.minLearningRate,
       signal,
       logEvery,
-      step: (_s, lr) => {
+      cursor,
+      step: (s, lr) => {
         const configId = sampler.next();
         configCounts[configId] = (configCounts[configId] ?? 0) + 1;
         const batch = batches.next();
@@ -244,6 +277,7 @@ export async function trainSNNet(options: SNNetTrainOptions): Promise<SNNetTrain
             optimizer.step(grads, lr);
             return tf.stack([value, kept.acc!]);
           });
+          done = s + 1;
           return { stats, info: configId };
         } finally {
           kept.acc?.dispose();
@@ -252,11 +286,18 @@ export async function trainSNNet(options: SNNetTrainOptions): Promise<SNNetTrain
       report: onStep ? (s, configId) => onStep({ ...s, configId }) : undefined,
       afterStep:
         options.onCheckpoint && options.checkpointEvery
-          ? async (done) => {
-              if (done % options.checkpointEvery! === 0) await options.onCheckpoint!(await snapshot(done));
+          ? async (d) => {
+              if (d % options.checkpointEvery! === 0) {
+                await options.onCheckpoint!(await snapshot());
+                checkpointed = d;
+              }
             }
           : undefined,
     });
+  } catch (err) {
+    // Checkpoint on abort (worker shutdown): the state after the last completed step.
+    if (options.checkpointOnAbort && isAbortOf(err, signal) && done > checkpointed) await options.checkpointOnAbort(await snapshot());
+    throw err;
   } finally {
     optimizer.dispose();
   }
