@@ -3,11 +3,18 @@
 // nothing ends twice, and the fencing token turns away whatever the old holder still sends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startPlatform, type Platform } from '../support/platform.js';
+import { startPrivatePostgres, type PrivatePostgres } from '../support/postgres-server.js';
 import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.js';
 import { readEvents } from '../support/sse.js';
 
 const WORKER_DEADLINE_MS = 3000;
 const TERMINAL = ['succeeded', 'failed', 'cancelled'];
+
+/** Status events of a finished run, from its event stream's replay. */
+async function statusHistory(platform: Platform, id: string): Promise<string[]> {
+  const { events } = await readEvents(`${platform.baseUrl}/v1/runs/${id}/events?lastEventId=s0.m0.l0`, { until: (e) => e.some((x) => x.event === 'end') });
+  return events.filter((e) => e.event === 'status').map((e) => e.data.status);
+}
 
 describe('faults', () => {
   let platform: Platform;
@@ -31,11 +38,6 @@ describe('faults', () => {
   const worker = async (id: string) => ((await platform.request('GET', '/v1/workers')).body.workers as any[]).find((w) => w.id === id);
   const run = async (id: string) => (await platform.request('GET', `/v1/runs/${id}`)).body;
 
-  /** Status events of a finished run, from its event stream's replay. */
-  async function statusHistory(id: string): Promise<string[]> {
-    const { events } = await readEvents(`${platform.baseUrl}/v1/runs/${id}/events?lastEventId=s0.m0.l0`, { until: (e) => e.some((x) => x.event === 'end') });
-    return events.filter((e) => e.event === 'status').map((e) => e.data.status);
-  }
 
   it('kill -9 of the worker training a run: another worker resumes from the last checkpoint and the run ends once', async () => {
     const first = await platform.startWorker();
@@ -80,7 +82,7 @@ describe('faults', () => {
     expect(steps).toEqual(Array.from({ length: 30 }, (_, i) => (i + 1) * 10)); // every step once, none twice
     expect(Math.min(...points.filter((p) => p.attempt === 2).map((p) => p.step))).toBeGreaterThan(checkpointStep);
 
-    expect((await statusHistory(submitted.id)).filter((s) => TERMINAL.includes(s))).toEqual(['succeeded']);
+    expect((await statusHistory(platform, submitted.id)).filter((s) => TERMINAL.includes(s))).toEqual(['succeeded']);
     second.kill('SIGTERM');
   }, 240_000);
 
@@ -104,7 +106,7 @@ describe('faults', () => {
     const done = await platform.waitForRun(submitted.id, TERMINAL, 60_000);
     expect(done.status).toBe('succeeded');
     expect(done.attempts.map((a: any) => a.status)).toEqual(['lost', 'succeeded']);
-    expect((await statusHistory(submitted.id)).filter((s) => TERMINAL.includes(s))).toEqual(['succeeded']);
+    expect((await statusHistory(platform, submitted.id)).filter((s) => TERMINAL.includes(s))).toEqual(['succeeded']);
     for (const child of [frozen, healthy]) child.kill('SIGTERM');
   }, 120_000);
 
@@ -136,6 +138,20 @@ describe('faults', () => {
     const long = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'sleep', durationMs: 30_000, steps: 60 } })).body;
     await platform.waitForRun(long.id, ['running'], 30_000);
     expect(await cancelWithin(long.id)).toBeLessThan(5000);
+    w.kill('SIGTERM');
+  }, 120_000);
+
+  it('the API restarting under a running attempt: the worker reconnects and the attempt carries on to success', async () => {
+    const w = await platform.startWorker();
+    const submitted = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'sleep', durationMs: 8000, steps: 40 } })).body;
+    await platform.waitForRun(submitted.id, ['running'], 30_000);
+    await platform.restartApi();
+    const done = await platform.waitForRun(submitted.id, TERMINAL, 60_000);
+    expect(done.status).toBe('succeeded');
+    expect(done.attempts.map((a: any) => a.status)).toEqual(['succeeded']);
+    const { metrics } = (await platform.request('GET', `/v1/runs/${submitted.id}/metrics`)).body;
+    expect(metrics.find((m: any) => m.name === 'diag/step').points.map((p: any) => p.step)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect((await worker(w.workerId)).connected).toBe(true);
     w.kill('SIGTERM');
   }, 120_000);
 
@@ -188,4 +204,59 @@ describe('Redis restart', () => {
       expect(events.filter((e) => e.event === 'status' && TERMINAL.includes(e.data.status)).map((e) => e.data.status)).toEqual(['succeeded']);
     }
   }, 240_000);
+});
+
+describe('Postgres outage', () => {
+  let platform: Platform;
+  let postgres: PrivatePostgres;
+
+  beforeAll(async () => {
+    postgres = await startPrivatePostgres();
+    platform = await startPlatform({ databaseUrl: postgres.url });
+    await platform.startWorker();
+    await platform.startWorker();
+  }, 120_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+    await postgres?.stop();
+  });
+
+  it('Postgres stopped for 10 s while runs report: only 503s, no metric batch lost, the runs finish once', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      ids.push((await platform.request('POST', '/v1/runs', { kind: 'diagnostic', name: `through the outage ${i}`, spec: { action: 'sleep', durationMs: 16_000, steps: 80 } })).body.id);
+    }
+    for (const id of ids) await platform.waitForRun(id, ['running'], 30_000);
+
+    await postgres.halt();
+    const outageEnds = Date.now() + 10_000;
+    const answers: number[] = [];
+    let accepted = 0;
+    while (Date.now() < outageEnds) {
+      const read = await platform.request('GET', '/v1/runs?limit=5').catch(() => ({ status: 0, body: undefined }));
+      const write = await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'noop' } }).catch(() => ({ status: 0, body: undefined }));
+      answers.push(read.status, write.status);
+      if (write.status === 201) accepted++;
+      await sleep(250);
+    }
+    await postgres.start();
+
+    // The API stayed up and said 503 (never 500) while the database was away.
+    expect(answers.length).toBeGreaterThan(20);
+    expect(answers.filter((s) => s !== 503 && (s < 200 || s >= 300))).toEqual([]);
+    expect(answers).toContain(503);
+
+    for (const id of ids) {
+      const done = await platform.waitForRun(id, TERMINAL, 90_000);
+      expect(done.status, JSON.stringify(done)).toBe('succeeded');
+      expect(done.attempts.map((a: any) => a.status)).toEqual(['succeeded']);
+      // The workers kept every batch the coordinator could not store and sent it again.
+      const { metrics } = (await platform.request('GET', `/v1/runs/${id}/metrics?name=diag/step`)).body;
+      expect(metrics[0].points.map((p: any) => p.step)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
+      expect((await statusHistory(platform, id)).filter((s) => TERMINAL.includes(s))).toEqual(['succeeded']);
+    }
+    // Refused submissions left nothing behind.
+    expect((await platform.request('GET', '/v1/runs?limit=1')).body.total).toBe(2 + accepted);
+  }, 180_000);
 });

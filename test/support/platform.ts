@@ -13,7 +13,9 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface PlatformOptions {
+  /** `postgres`: a fresh database on the shared server; `databaseUrl` names one outright. */
   database?: 'pglite' | 'postgres';
+  databaseUrl?: string;
   diagnostics?: boolean;
   env?: Record<string, string>;
 }
@@ -150,7 +152,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     ...options.env,
   };
   let dropDatabase: (() => Promise<void>) | undefined;
-  if (options.database === 'postgres') {
+  if (options.databaseUrl) {
+    env.DATABASE_URL = options.databaseUrl;
+  } else if (options.database === 'postgres') {
     const db = await createPostgresTestDatabase();
     env.DATABASE_URL = db.url;
     dropDatabase = db.drop;

@@ -31,4 +31,4 @@ export {
 } from './migrate.js';
 export { PrismaPGliteAdapter } from './pglite-adapter.js';
 export { newId, newUuidV7, idTime } from './ids.js';
-export { isUniqueViolation } from './errors.js';
+export { isDatabaseUnavailable, isUniqueViolation } from './errors.js';

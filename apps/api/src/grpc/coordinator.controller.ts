@@ -3,6 +3,7 @@ import { Controller, Logger } from '@nestjs/common';
 import { GrpcMethod, GrpcStreamMethod, RpcException } from '@nestjs/microservices';
 import { status } from '@grpc/grpc-js';
 import { Observable, type Subscription } from 'rxjs';
+import { isDatabaseUnavailable } from '@anchorage/db';
 import { COORDINATOR_PACKAGE, type CoordinatorCommand, type WorkerMessage__Output } from '@anchorage/proto';
 import type * as P from '@anchorage/proto';
 import { API_VERSION } from '../config.js';
@@ -12,7 +13,7 @@ import { WorkerConnections } from '../services/worker-connections.js';
 
 const SERVICE = 'Coordinator';
 
-/** Domain error → gRPC status; anything unexpected is INTERNAL and logged. */
+/** Domain error → gRPC status; the database away is UNAVAILABLE; anything unexpected is INTERNAL and logged. */
 async function call<T>(logger: Logger, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -20,6 +21,8 @@ async function call<T>(logger: Logger, fn: () => Promise<T>): Promise<T> {
     if (error instanceof StaleTokenError) throw new RpcException({ code: status.FAILED_PRECONDITION, message: error.message });
     if (error instanceof NotFoundError) throw new RpcException({ code: status.NOT_FOUND, message: error.message });
     if (error instanceof InvalidRequestError) throw new RpcException({ code: status.INVALID_ARGUMENT, message: error.message });
+    // The worker keeps the report and sends it again: nothing is lost while Postgres is away.
+    if (isDatabaseUnavailable(error)) throw new RpcException({ code: status.UNAVAILABLE, message: 'database unavailable; retry' });
     logger.error(error);
     throw new RpcException({ code: status.INTERNAL, message: 'internal error' });
   }

@@ -1,6 +1,7 @@
 // Maps domain and framework errors to the public error shape `{ error, issues? }`.
 import { ArgumentsHost, Catch, HttpException, type ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { isDatabaseUnavailable } from '@anchorage/db';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../services/errors.js';
 
 @Catch()
@@ -11,7 +12,10 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (host.getType() !== 'http') throw exception;
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const [status, body] = this.toResponse(exception);
-    if (status >= 500) this.logger.error(exception);
+    if (status === 503) {
+      this.logger.warn(`database unavailable: ${(exception as Error).message?.split('\n').pop()}`);
+      void reply.header('retry-after', '5');
+    } else if (status >= 500) this.logger.error(exception);
     void reply.status(status).send(body);
   }
 
@@ -21,6 +25,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof NotFoundError) return [404, { error: exception.message }];
     if (exception instanceof ConflictError) return [409, { error: exception.message }];
+    if (isDatabaseUnavailable(exception)) return [503, { error: 'the database is unavailable; nothing was changed, retry later' }];
     if (exception instanceof HttpException) {
       const response = exception.getResponse();
       const message = typeof response === 'string' ? response : ((response as { message?: unknown }).message ?? exception.message);

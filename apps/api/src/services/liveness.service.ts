@@ -21,6 +21,12 @@ export class LivenessService implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger(LivenessService.name);
   private timer: NodeJS.Timeout | null = null;
   private sweeping = false;
+  /**
+   * Since when this process has seen the database: silence is only judged over time it could observe.
+   * Heartbeats and reports that arrived while the API was down or Postgres was away were never
+   * recorded, so after a start or an outage the deadlines count from here, not from the last record.
+   */
+  private observingSince: number | null = Date.now();
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
@@ -46,8 +52,10 @@ export class LivenessService implements OnApplicationBootstrap, OnApplicationShu
     this.sweeping = true;
     try {
       await this.sweep();
+      this.observingSince ??= Date.now();
     } catch (error) {
-      this.logger.warn(`liveness sweep failed: ${(error as Error).message}`);
+      if (this.observingSince !== null) this.logger.warn(`liveness sweep failed; judging nothing until it works again: ${(error as Error).message}`);
+      this.observingSince = null;
     } finally {
       this.sweeping = false;
     }
@@ -58,7 +66,9 @@ export class LivenessService implements OnApplicationBootstrap, OnApplicationShu
     const deadWorkers: string[] = [];
     const takenBack: TakenBack[] = [];
     const deadline = this.config.workerDeadlineMs;
-    for (const worker of await this.workers.silentSince(new Date(now.getTime() - deadline))) {
+    const observedMs = this.observingSince === null ? 0 : now.getTime() - this.observingSince;
+    const silent = observedMs >= deadline ? await this.workers.silentSince(new Date(now.getTime() - deadline)) : [];
+    for (const worker of silent) {
       const held = await this.runs.runningAttemptsOf(worker.id);
       // A worker that went away cleanly holds nothing and is simply offline.
       if (worker.status === 'offline' && held.length === 0) continue;
@@ -71,7 +81,7 @@ export class LivenessService implements OnApplicationBootstrap, OnApplicationShu
         if (moved) takenBack.push(moved);
       }
     }
-    if (this.config.progressDeadlineMs > 0) {
+    if (this.config.progressDeadlineMs > 0 && observedMs >= this.config.progressDeadlineMs) {
       for (const attempt of await this.runs.stalledAttempts(new Date(now.getTime() - this.config.progressDeadlineMs))) {
         const reason = `no progress reported for ${Math.round(this.config.progressDeadlineMs / 1000)} s`;
         const moved = await this.takeBack(attempt, reason);
