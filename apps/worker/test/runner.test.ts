@@ -43,7 +43,7 @@ async function queue(accelerator: 'cpu' | 'gpu' | 'any'): Promise<Queue> {
   return q;
 }
 
-async function startRunner(options: { concurrency?: number; handlers?: Record<string, Handler> } = {}) {
+async function startRunner(options: { concurrency?: number; handlers?: Record<string, Handler>; watchdogIntervalMs?: number } = {}) {
   const attempts = new AttemptRegistry();
   const logger = await silentLogger();
   const executor = new AttemptExecutor({
@@ -65,6 +65,7 @@ async function startRunner(options: { concurrency?: number; handlers?: Record<st
     logger,
     retryInitialMs: 100,
     retryMaxMs: 200,
+    watchdogIntervalMs: options.watchdogIntervalMs ?? 0,
   });
   await runner.start();
   return { attempts, runner };
@@ -141,5 +142,20 @@ describe('QueueRunner', () => {
     }
     await waitFor(() => coordinator.results.length === 10, 10_000, 'ten results');
     expect(peak).toBe(2);
+  });
+
+  it('the watchdog recreates a Worker that stays idle while jobs wait, and the jobs then run', async () => {
+    coordinator.behaviour.startAttempt = () => coordinator.accept('diagnostic', { action: 'noop' });
+    const { runner } = await startRunner({ watchdogIntervalMs: 200 });
+    // A wedged Worker: connected, not closed, but no longer fetching.
+    const [cpu] = runner.workers;
+    await cpu.pause();
+    expect(cpu.isPaused()).toBe(true);
+    const q = await queue('cpu');
+    await q.add('run', { runId: 'run-after-wedge', kind: 'diagnostic' });
+    await waitFor(() => coordinator.results.length === 1, 10_000, 'the job to run on the recreated Worker');
+    expect(runner.recreated).toBeGreaterThanOrEqual(1);
+    expect(runner.workers[0]).not.toBe(cpu);
+    expect(await runner.checkIdleWorkers()).toEqual([]); // nothing waits now: nothing to do
   });
 });
