@@ -19,9 +19,13 @@ export interface RunJobData {
   kind: JobKind;
 }
 
-/** BullMQ priority: 1 is the highest; API priority 100 maps to 1, -100 to 201. */
-export function bullPriority(priority: number): number {
-  return 101 - priority;
+/**
+ * BullMQ priority (1 is the highest). API priority 100 maps to 1 and -100 to 401; a run going back to
+ * the queue for another attempt goes ahead of fresh runs of its own priority (it already waited its
+ * turn once), never ahead of a higher priority.
+ */
+export function bullPriority(priority: number, options: { retry?: boolean } = {}): number {
+  return 2 * (101 - priority) - (options.retry ? 1 : 0);
 }
 
 /**

@@ -103,8 +103,12 @@ describe('job catalog', () => {
   });
 
   it('maps priorities and queues', () => {
-    expect(bullPriority(100)).toBe(1);
+    expect(bullPriority(100, { retry: true })).toBe(1);
+    expect(bullPriority(100)).toBe(2);
     expect(bullPriority(0)).toBeLessThan(bullPriority(-100));
+    // A retry goes ahead of fresh runs of its priority, not ahead of a higher one.
+    expect(bullPriority(0, { retry: true })).toBeLessThan(bullPriority(0));
+    expect(bullPriority(0, { retry: true })).toBeGreaterThan(bullPriority(1));
     expect(queueName('gpu')).toBe('runs-gpu');
     expect(queuesForWorker('cpu')).toEqual(['cpu', 'any']);
   });

@@ -36,7 +36,7 @@ export class QueueRepository {
       { runId: run.id, kind: run.kind },
       {
         jobId: jobIdOf(run),
-        priority: bullPriority(run.priority),
+        priority: bullPriority(run.priority, { retry: jobIdOf(run) !== run.id }),
         delay: delayMs,
         // Delivery retries only (e.g. the coordinator was unreachable); run attempts live in Postgres.
         attempts: 5,
