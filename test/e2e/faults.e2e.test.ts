@@ -1,7 +1,8 @@
 // Faults on real processes: a worker killed with SIGKILL or frozen with SIGSTOP past the heartbeat
 // deadline, an attempt that makes no progress, and cancellation in every state. Nothing is lost,
 // nothing ends twice, and the fencing token turns away whatever the old holder still sends.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startPlatform, type Platform } from '../support/platform.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/postgres-server.js';
 import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.js';
@@ -35,12 +36,23 @@ describe('faults', () => {
     await platform?.stop();
   });
 
+  // Every test starts its own workers and none outlives it, whatever the test did to them.
+  const started: ChildProcess[] = [];
+  const startWorker = async () => {
+    const w = await platform.startWorker();
+    started.push(w);
+    return w;
+  };
+  afterEach(async () => {
+    for (const child of started.splice(0)) await killHard(child);
+  });
+
   const worker = async (id: string) => ((await platform.request('GET', '/v1/workers')).body.workers as any[]).find((w) => w.id === id);
   const run = async (id: string) => (await platform.request('GET', `/v1/runs/${id}`)).body;
 
 
   it('kill -9 of the worker training a run: another worker resumes from the last checkpoint and the run ends once', async () => {
-    const first = await platform.startWorker();
+    const first = await startWorker();
     const submitted = (
       await platform.request('POST', '/v1/runs', {
         kind: 'train',
@@ -53,7 +65,7 @@ describe('faults', () => {
       const { metrics } = (await platform.request('GET', `/v1/runs/${submitted.id}/metrics?name=train/loss`)).body;
       return (metrics[0]?.points.at(-1)?.step ?? 0) >= 100;
     }, 90_000, 'training past step 100');
-    const second = await platform.startWorker();
+    const second = await startWorker();
     first.kill('SIGKILL');
     const killedAt = Date.now();
 
@@ -83,15 +95,14 @@ describe('faults', () => {
     expect(Math.min(...points.filter((p) => p.attempt === 2).map((p) => p.step))).toBeGreaterThan(checkpointStep);
 
     expect((await statusHistory(platform, submitted.id)).filter((s) => TERMINAL.includes(s))).toEqual(['succeeded']);
-    second.kill('SIGTERM');
   }, 240_000);
 
   it('a worker frozen past the deadline loses its attempt; after SIGCONT it is told so, its reports are refused, and it comes back', async () => {
-    const frozen = await platform.startWorker();
+    const frozen = await startWorker();
     const submitted = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'sleep', durationMs: 6000, steps: 30 } })).body;
     const running = await platform.waitForRun(submitted.id, ['running'], 30_000);
     expect(running.attempts[0].workerId).toBe(frozen.workerId);
-    const healthy = await platform.startWorker();
+    const healthy = await startWorker();
 
     frozen.kill('SIGSTOP');
     const frozenAt = Date.now();
@@ -107,11 +118,10 @@ describe('faults', () => {
     expect(done.status).toBe('succeeded');
     expect(done.attempts.map((a: any) => a.status)).toEqual(['lost', 'succeeded']);
     expect((await statusHistory(platform, submitted.id)).filter((s) => TERMINAL.includes(s))).toEqual(['succeeded']);
-    for (const child of [frozen, healthy]) child.kill('SIGTERM');
   }, 120_000);
 
   it('cancels a run in every state within 5 s: queued, retrying (waiting for its delayed retry) and running', async () => {
-    const w = await platform.startWorker();
+    await startWorker();
     const cancelWithin = async (id: string) => {
       const started = Date.now();
       const answer = await platform.request('POST', `/v1/runs/${id}/cancel`);
@@ -138,36 +148,19 @@ describe('faults', () => {
     const long = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'sleep', durationMs: 30_000, steps: 60 } })).body;
     await platform.waitForRun(long.id, ['running'], 30_000);
     expect(await cancelWithin(long.id)).toBeLessThan(5000);
-    w.kill('SIGTERM');
-  }, 120_000);
-
-  it('the API restarting under a running attempt: the worker reconnects and the attempt carries on to success', async () => {
-    const w = await platform.startWorker();
-    const submitted = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'sleep', durationMs: 8000, steps: 40 } })).body;
-    await platform.waitForRun(submitted.id, ['running'], 30_000);
-    await platform.restartApi();
-    const done = await platform.waitForRun(submitted.id, TERMINAL, 60_000);
-    expect(done.status).toBe('succeeded');
-    expect(done.attempts.map((a: any) => a.status)).toEqual(['succeeded']);
-    const { metrics } = (await platform.request('GET', `/v1/runs/${submitted.id}/metrics`)).body;
-    expect(metrics.find((m: any) => m.name === 'diag/step').points.map((p: any) => p.step)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-    expect((await worker(w.workerId)).connected).toBe(true);
-    w.kill('SIGTERM');
   }, 120_000);
 
   it('an attempt that makes no progress past the deadline is taken back, and the run fails when no attempts are left', async () => {
-    const hung = await platform.startWorker();
+    await startWorker();
     const submitted = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', maxAttempts: 1, spec: { action: 'hang' } })).body;
     const done = await platform.waitForRun(submitted.id, TERMINAL, 30_000);
     expect(done.status).toBe('failed');
     expect(done.error).toMatch(/no progress reported for 8 s/);
     expect(done.attempts.map((a: any) => a.status)).toEqual(['lost']);
-    // The hang ignores its cancel, so that worker stays occupied: stop it.
-    hung.kill('SIGKILL');
   }, 60_000);
 });
 
-describe('Redis restart', () => {
+describe('service restarts (default deadlines)', () => {
   let platform: Platform;
   let redis: PrivateRedis;
 
@@ -183,20 +176,35 @@ describe('Redis restart', () => {
     await redis?.stop();
   });
 
+  it('the API restarting under a running attempt: the worker reconnects and the attempt carries on to success', async () => {
+    const submitted = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'sleep', durationMs: 8000, steps: 40 } })).body;
+    await platform.waitForRun(submitted.id, ['running'], 30_000);
+    await platform.restartApi();
+    const done = await platform.waitForRun(submitted.id, TERMINAL, 60_000);
+    expect(done.status).toBe('succeeded');
+    expect(done.attempts.map((a: any) => a.status)).toEqual(['succeeded']);
+    const { metrics } = (await platform.request('GET', `/v1/runs/${submitted.id}/metrics`)).body;
+    expect(metrics.find((m: any) => m.name === 'diag/step').points.map((p: any) => p.step)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    const workers = (await platform.request('GET', '/v1/workers')).body.workers as any[];
+    expect(workers.find((x) => x.id === done.attempts[0].workerId)?.connected).toBe(true);
+  }, 120_000);
+
   it('restarting Redis during a batch of 50 runs: every run ends succeeded, exactly once', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 50; i++) {
       ids.push((await platform.request('POST', '/v1/runs', { kind: 'diagnostic', name: `batch ${i}`, spec: { action: 'sleep', durationMs: 150, steps: 2 } })).body.id);
     }
-    await platform.waitFor(async () => (await platform.request('GET', '/v1/runs?status=succeeded&limit=1')).body.total >= 5, 60_000, 'the batch to start');
+    await platform.waitFor(async () => (await platform.request('GET', '/v1/runs?status=succeeded&q=batch&limit=1')).body.total >= 5, 60_000, 'the batch to start');
     await redis.restart(1500);
 
-    await platform.waitFor(
-      async () => (await platform.request('GET', '/v1/runs?status=succeeded&limit=1')).body.total === 50,
-      120_000,
-      'all 50 runs to succeed after the restart',
-    );
-    const { runs, total } = (await platform.request('GET', '/v1/runs?limit=100')).body;
+    await platform
+      .waitFor(async () => (await platform.request('GET', '/v1/runs?status=succeeded&q=batch&limit=1')).body.total === 50, 120_000, 'all 50 runs to succeed after the restart')
+      .catch(async (error) => {
+        const { runs } = (await platform.request('GET', '/v1/runs?q=batch&limit=100')).body;
+        const stuck = runs.filter((r: any) => r.status !== 'succeeded').map((r: any) => `${r.name}: ${r.status} (${r.statusReason})`);
+        throw new Error(`${stuck.length} runs did not succeed: ${stuck.join('; ')}\n${(error as Error).message.slice(0, 2000)}`);
+      });
+    const { runs, total } = (await platform.request('GET', '/v1/runs?q=batch&limit=100')).body;
     expect(total).toBe(50);
     expect(runs.every((r: any) => r.status === 'succeeded')).toBe(true);
     for (const id of ids) {
@@ -260,3 +268,11 @@ describe('Postgres outage', () => {
     expect((await platform.request('GET', '/v1/runs?limit=1')).body.total).toBe(2 + accepted);
   }, 180_000);
 });
+
+async function killHard(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGCONT'); // a stopped process must run to die
+  child.kill('SIGKILL');
+  await exited;
+}

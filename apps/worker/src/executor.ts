@@ -119,7 +119,7 @@ export class AttemptExecutor {
     try {
       let request: ReportResultRequest | typeof STALE;
       try {
-        const outcome = await this.runHandler(kind, start, data.runId, controller, reporter);
+        const outcome = await this.runHandler(kind, start, data.runId, controller, reporter, log);
         await reporter.close();
         request = this.toRequest(token, controller.signal, outcome);
       } catch (err) {
@@ -155,6 +155,7 @@ export class AttemptExecutor {
     runId: string,
     controller: AbortController,
     reporter: MetricsReporter,
+    log: Logger,
   ): Promise<{ value: HandlerResult }> {
     if (!(JOB_KINDS as readonly string[]).includes(kind)) throw new ValidationError(`unknown job kind ${JSON.stringify(kind)}`);
     const handler = this.options.handlers[kind];
@@ -178,9 +179,23 @@ export class AttemptExecutor {
       artifactsDir: this.options.artifactsDir,
       runId,
       attemptNumber: start.attemptNumber,
+      resumeLimit: start.resumeStep >= 0 ? start.resumeStep : null,
+      // A checkpoint is recorded only once every metric up to it is stored: a later attempt resumes
+      // after it and never reports those steps again. While the coordinator is unreachable the
+      // checkpoint stays on disk unrecorded (and unused) and training goes on.
       checkpoint: async (step, uri) => {
-        const saved = await this.options.api.saveCheckpoint({ fencingToken: start.fencingToken, step, uri });
-        if (saved.cancelRequested) controller.abort(new AttemptAbortedError('cancelled', 'the run was cancelled'));
+        await reporter.flush();
+        if (reporter.hasPending()) {
+          log.warn({ step }, 'checkpoint not recorded: earlier metrics are not stored yet');
+          return;
+        }
+        try {
+          const saved = await this.options.api.saveCheckpoint({ fencingToken: start.fencingToken, step, uri });
+          if (saved.cancelRequested) controller.abort(new AttemptAbortedError('cancelled', 'the run was cancelled'));
+        } catch (err) {
+          if (!isUnavailable(err)) throw err;
+          log.warn({ err, step }, 'checkpoint not recorded: the coordinator is unreachable');
+        }
       },
     }))();
     // A handler that ignores the signal (the `hang` diagnostic, a stuck op) must not hold the

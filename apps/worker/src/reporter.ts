@@ -99,7 +99,8 @@ export class MetricsReporter implements ProgressReport {
     this.schedule();
   }
 
-  private hasPending(): boolean {
+  /** True while some points or lines have not been stored by the coordinator yet. */
+  hasPending(): boolean {
     return this.points.length > 0 || this.logs.length > 0 || this.progressDirty;
   }
 

@@ -268,6 +268,12 @@ export class RunsRepository {
     await this.prisma.logLine.createMany({ data: lines.map((l) => ({ runId, attemptNumber, ...l })) });
   }
 
+  /** Step of the newest checkpoint recorded for a run, or null. */
+  async latestCheckpointStep(runId: string): Promise<number | null> {
+    const { _max } = await this.prisma.checkpoint.aggregate({ where: { runId }, _max: { step: true } });
+    return _max.step ?? null;
+  }
+
   addCheckpoint(runId: string, attemptNumber: number, step: number, uri: string) {
     return this.prisma.checkpoint.create({ data: { id: newId('ckpt'), runId, attemptNumber, step, uri } });
   }

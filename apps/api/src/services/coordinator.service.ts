@@ -135,6 +135,7 @@ export class CoordinatorService {
       kind: run.kind,
       specJson: JSON.stringify(run.spec),
       inputsJson: JSON.stringify(await this.resolveInputs(run.kind as JobKind, run.spec as Record<string, unknown>)),
+      resumeStep: (await this.runs.latestCheckpointStep(run.id)) ?? -1,
     };
   }
 

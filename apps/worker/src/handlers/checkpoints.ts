@@ -47,15 +47,20 @@ export async function latestCheckpoint(root: string): Promise<FoundCheckpoint | 
 }
 
 /**
- * Loads the newest usable checkpoint under `root`: newest first, one that fails to load (or that
- * `load` rejects as not matching the run) is logged and the next older one is tried.
+ * Loads the newest usable checkpoint under `root` at or below `limit` (the coordinator's newest
+ * record; null: none, undefined: no limit): newest first, one that fails to load (or that `load`
+ * rejects as not matching the run) is logged and the next older one is tried.
  */
 export async function loadLatestCheckpoint<T>(
   root: string,
   load: (dir: string) => Promise<T>,
   report: HandlerContext['report'],
+  limit?: number | null,
 ): Promise<(FoundCheckpoint & { checkpoint: T }) | null> {
+  if (limit === null) return null;
   for (const found of await listCheckpoints(root)) {
+    // Newer than the coordinator's record: written, but its metrics may never have been stored.
+    if (limit !== undefined && found.step > limit) continue;
     try {
       return { ...found, checkpoint: await load(found.path) };
     } catch (err) {

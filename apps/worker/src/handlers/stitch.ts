@@ -53,7 +53,7 @@ export const stitchHandler: Handler<StitchSpec> = async (ctx) => {
   const checkpoints = checkpointsDir(artifactsDir, runId);
 
   // Resume from the newest usable checkpoint of an earlier attempt; otherwise start from the anchors.
-  const found = await loadLatestCheckpoint(checkpoints, loadCheckpoint, report);
+  const found = await loadLatestCheckpoint(checkpoints, loadCheckpoint, report, ctx.resumeLimit);
   let resume: SNNetCheckpoint | undefined;
   let net: SNNet;
   if (found) {

@@ -81,6 +81,7 @@ export const trainHandler: Handler<TrainSpec> = async (ctx) => {
       return ckpt;
     },
     report,
+    ctx.resumeLimit,
   );
   const resume = found?.checkpoint;
   const model: ViT = resume ? restoreClassifier(resume) : createViT(config, { seed: spec.seed, init: spec.model.init });

@@ -18,6 +18,11 @@ export interface HandlerContext<Spec = Record<string, unknown>> {
   attemptNumber: number;
   /** Records a checkpoint written to the artifact store (SaveCheckpoint); resolves once stored. */
   checkpoint(step: number, uri: string): Promise<void>;
+  /**
+   * The newest checkpoint step the coordinator recorded for the run: resume from it or an older one
+   * (null: none recorded, start afresh; undefined: no limit, e.g. a handler run outside a worker).
+   */
+  resumeLimit?: number | null;
 }
 
 /** A model the attempt wrote; becomes a ProducedModel in ReportResult. */

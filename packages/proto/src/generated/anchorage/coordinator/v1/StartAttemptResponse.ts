@@ -30,6 +30,11 @@ export interface StartAttemptResponse {
    * Inputs resolved by the coordinator as JSON, e.g. models by id with their artifact URIs.
    */
   'inputsJson'?: (string);
+  /**
+   * Step of the newest checkpoint recorded for the run (-1: none). An attempt resumes from it or an
+   * older one, never from a newer one found on disk: that one's metrics may not have been stored.
+   */
+  'resumeStep'?: (number);
 }
 
 export interface StartAttemptResponse__Output {
@@ -61,4 +66,9 @@ export interface StartAttemptResponse__Output {
    * Inputs resolved by the coordinator as JSON, e.g. models by id with their artifact URIs.
    */
   'inputsJson': (string);
+  /**
+   * Step of the newest checkpoint recorded for the run (-1: none). An attempt resumes from it or an
+   * older one, never from a newer one found on disk: that one's metrics may not have been stored.
+   */
+  'resumeStep': (number);
 }
