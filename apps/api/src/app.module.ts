@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { API_CONFIG, type ApiConfig } from './config.js';
 import { CatalogController } from './controllers/catalog.controller.js';
+import { DatasetsController } from './controllers/datasets.controller.js';
 import { EventsController } from './controllers/events.controller.js';
 import { FamiliesController } from './controllers/families.controller.js';
 import { HealthController } from './controllers/health.controller.js';
@@ -55,6 +56,7 @@ export class AppModule {
       controllers: [
         RunsController,
         CatalogController,
+        DatasetsController,
         StitchesController,
         EventsController,
         FamiliesController,

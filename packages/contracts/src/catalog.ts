@@ -2,6 +2,7 @@
 // default resource class and whether this build can run it. The API validates submissions with it;
 // the worker validates again before running (DESIGN decision 7).
 import { z } from 'zod';
+import { DATASET_IDS, taskDataSchema } from './datasets.js';
 
 export const ACCELERATORS = ['cpu', 'gpu', 'any'] as const;
 export type Accelerator = (typeof ACCELERATORS)[number];
@@ -97,7 +98,8 @@ export const evaluateSpecSchema = z
     // this schema has no defaults of its own.
     data: z
       .object({
-        dataset: z.literal('mnist').optional(),
+        /** A registry id (GET /v1/datasets); a fine-tuned model defaults to its task. */
+        dataset: z.enum(DATASET_IDS).optional(),
         testFraction: z.number().gt(0).lt(1).optional(),
         seed: z.number().int().min(0).optional(),
       })
@@ -241,17 +243,84 @@ export const stitchResultSchema = z.object({
   durationMs: z.number(),
 });
 
-// ---- finetune (its issue builds it; the schema fixes the public shape now) --------------------
+// ---- finetune (ml-methods.md section 3) -------------------------------------------------------
+
+/** Which weights an adapter wraps: the query/key/value slices of attention's qkv, its output projection, the MLP. */
+export const ADAPTER_TARGETS = ['q', 'k', 'v', 'proj', 'fc1', 'fc2'] as const;
+
+export const FINETUNE_METHODS = ['full', 'linear-probe', 'lora', 'spectral', 'subtuning'] as const;
+export type FinetuneMethod = (typeof FINETUNE_METHODS)[number];
 
 export const finetuneSpecSchema = z
   .object({
+    /** The model to adapt: an anchor, an exported stitch or an earlier fine-tune. */
     modelId: id('modelId'),
-    method: z.enum(['full', 'linear-probe', 'lora', 'spectral', 'subtuning']).default('lora'),
-    steps: z.number().int().min(1).default(500),
-    batchSize: z.number().int().min(1).default(64),
-    learningRate: z.number().gt(0).default(1e-3),
+    /** The transfer task (GET /v1/datasets); the model gets a new head for its classes. */
+    data: taskDataSchema.default({ task: 'mnist-parity', testFraction: 0.2, seed: 0 }),
+    method: z.enum(FINETUNE_METHODS).default('lora'),
+    steps: z.number().int().min(1).max(1_000_000).default(300),
+    batchSize: z.number().int().min(1).max(4096).default(64),
+    learningRate: z.number().gt(0).max(1).default(1e-3),
+    weightDecay: z.number().min(0).max(1).default(0.01),
+    warmupSteps: z.number().int().min(0).default(0),
+    seed: z.number().int().min(0).default(0),
+    metricsEvery: z.number().int().min(1).default(10),
+    checkpointEvery: z.number().int().min(1).default(100),
+    /** LoRA (3.1): h = W0·x + (alpha/rank)·B·A·dropout(x); B starts at 0. */
+    lora: z
+      .object({
+        rank: z.number().int().min(1).max(256).default(4),
+        alpha: z.number().gt(0).default(8),
+        dropout: z.number().min(0).lt(1).default(0),
+        targets: z.array(z.enum(ADAPTER_TARGETS)).min(1).default(['q', 'v']),
+      })
+      .strict()
+      .default({ rank: 4, alpha: 8, dropout: 0, targets: ['q', 'v'] }),
+    /** Spectral Adapter (3.2): additive (ΔU, ΔV on the top-r singular vectors) or rotation (Cayley). */
+    spectral: z
+      .object({
+        rank: z.number().int().min(1).max(256).default(4),
+        variant: z.enum(['additive', 'rotation']).default('additive'),
+        targets: z.array(z.enum(ADAPTER_TARGETS)).min(1).default(['q', 'v']),
+      })
+      .strict()
+      .default({ rank: 4, variant: 'additive', targets: ['q', 'v'] }),
+    /** SubTuning (3.3): greedy choice of the transformer blocks to train, each candidate a short training run. */
+    subtuning: z
+      .object({
+        start: z.enum(['non', 'all', 'best']).default('non'),
+        epsilon: z.number().min(0).max(1).default(0.01),
+        /** Steps of each candidate's training run (the final run uses `steps`). */
+        candidateSteps: z.number().int().min(1).default(100),
+      })
+      .strict()
+      .default({ start: 'non', epsilon: 0.01, candidateSteps: 100 }),
+    modelName: z.string().min(1).max(200).optional(),
   })
   .strict();
+
+export const finetuneResultSchema = z.object({
+  modelId: z.string(),
+  baseModelId: z.string(),
+  method: z.enum(FINETUNE_METHODS),
+  task: z.string(),
+  /** Parameters the method trained (adapters, chosen blocks, the new head). */
+  trainableParams: z.number().int(),
+  totalParams: z.number().int(),
+  /** Test accuracy of the base model with the new, untrained head (the bar a fine-tune must clear). */
+  untrainedAccuracy: z.number(),
+  testAccuracy: z.number(),
+  testLoss: z.number(),
+  steps: z.number().int(),
+  durationMs: z.number(),
+  /** SubTuning only: the chosen blocks and every candidate set it scored. */
+  subtuning: z
+    .object({
+      chosen: z.array(z.number().int()),
+      candidates: z.array(z.object({ blocks: z.array(z.number().int()), accuracy: z.number() })),
+    })
+    .optional(),
+});
 
 // ---- the catalog -------------------------------------------------------------------------------
 
@@ -324,11 +393,11 @@ export const JOB_CATALOG: Record<JobKind, JobKindEntry> = {
     kind: 'finetune',
     description: 'Fine-tune a model (full, linear probe, LoRA, Spectral Adapter, SubTuning).',
     spec: finetuneSpecSchema,
-    result: z.object({}).passthrough(),
+    result: finetuneResultSchema,
     defaultAccelerator: 'any',
     supported: false,
     long: true,
-    keyMetric: { metric: 'train/loss' },
+    keyMetric: { metric: 'train/loss', result: { path: 'testAccuracy', name: 'test/accuracy' } },
   },
 };
 
@@ -340,6 +409,8 @@ export type StitchSpec = z.output<typeof stitchSpecSchema>;
 export type StitchResultSummary = z.output<typeof stitchResultSchema>;
 export type LatencySpec = z.output<typeof latencySpecSchema>;
 export type DiagnosticSpec = z.output<typeof diagnosticSpecSchema>;
+export type FinetuneSpec = z.output<typeof finetuneSpecSchema>;
+export type FinetuneResult = z.output<typeof finetuneResultSchema>;
 export type DiagnosticResult = z.output<typeof diagnosticResultSchema>;
 
 /** The value at a dotted `path` of a result, when it is a finite number. */

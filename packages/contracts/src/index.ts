@@ -4,3 +4,4 @@ export * from './queues.js';
 export * from './api.js';
 export * from './frontier.js';
 export * from './families.js';
+export * from './datasets.js';

@@ -12,3 +12,5 @@ export * from './evaluate.js';
 export * from './io.js';
 export * from './stitching/index.js';
 export * from './metrics/index.js';
+export * from './data/tasks.js';
+export * from './finetune/index.js';

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { ViT, validateViTConfig, vitParamShapes, type NamedVariables, type ViTArchitecture, type ViTConfig } from './models/vit.js';
-import type { StitchedModel, StitchArchitecture } from './stitching/export.js';
+import type { StitchedModel, StitchArchitecture, StitchManifest } from './stitching/export.js';
 
 export const MODEL_FORMAT = 'anchorage-vit/1';
 export const MODEL_JSON = 'model.json';
@@ -161,9 +161,22 @@ export function deserializeModel(manifestJson: unknown, weights: Uint8Array): Vi
   return new ViT(manifest.architecture, { weights: unpackWeights(manifest.weights, weights) });
 }
 
-/** Writes `dir/model.json` and `dir/weights.bin` (creating dir; each file written atomically). */
-export async function saveModel(model: ViT, dir: string): Promise<ModelManifest> {
-  const { manifest, weights } = await serializeModel(model);
+/**
+ * Writes `dir/model.json` and `dir/weights.bin` (creating dir; each file written atomically): a ViT
+ * as 'anchorage-vit/1', a {@link StitchedModel} (e.g. a fine-tuned stitch) as 'anchorage-stitch/1'.
+ */
+export async function saveModel(model: ViT, dir: string): Promise<ModelManifest>;
+export async function saveModel(model: StitchedModel, dir: string): Promise<StitchManifest>;
+export async function saveModel(model: ViT | StitchedModel, dir: string): Promise<ModelManifest | StitchManifest>;
+export async function saveModel(model: ViT | StitchedModel, dir: string): Promise<ModelManifest | StitchManifest> {
+  if (model instanceof ViT) {
+    const { manifest, weights } = await serializeModel(model);
+    await writeModelFiles(dir, manifest, weights);
+    return manifest;
+  }
+  // Loaded lazily: stitching/ imports this module's helpers.
+  const { serializeStitchedModel } = await import('./stitching/export.js');
+  const { manifest, weights } = await serializeStitchedModel(model);
   await writeModelFiles(dir, manifest, weights);
   return manifest;
 }

@@ -1,7 +1,7 @@
 // evaluate: top-1 accuracy and loss of a registered model on a test split (by default the split the
 // model was trained on, from its lineage). The coordinator resolves the model into `inputs.models`.
-import type { EvaluateSpec } from '@anchorage/contracts';
-import { evaluateModel, initBackend, loadMnist, scalarMetrics, type LatencyResult, type MetricName } from '@anchorage/ml';
+import { datasetEntry, type DatasetId, type EvaluateSpec } from '@anchorage/contracts';
+import { evaluateModel, initBackend, loadTask, scalarMetrics, type LatencyResult, type MetricName } from '@anchorage/ml';
 import { loadRegisteredModel, resolveModelInput, type ModelInput } from './models.js';
 import { ValidationError } from '../errors.js';
 import type { Handler } from './types.js';
@@ -9,14 +9,14 @@ import type { Handler } from './types.js';
 /**
  * The split to evaluate on: `spec.data` when given (note: the catalog fills its defaults, so a
  * partial `data` is completed with the catalog defaults, not with the lineage), else the split in the
- * model's lineage, else the catalog default.
+ * model's lineage (a fine-tuned model's is its task), else plain MNIST with the catalog defaults.
  */
-export function evaluationSplit(spec: EvaluateSpec, model: ModelInput): { dataset: 'mnist'; testFraction: number; seed: number } {
+export function evaluationSplit(spec: EvaluateSpec, model: ModelInput): { dataset: DatasetId; testFraction: number; seed: number } {
   const lineage = model.lineage?.data ?? {};
   const dataset = spec.data?.dataset ?? lineage.dataset ?? 'mnist';
-  if (dataset !== 'mnist') throw new ValidationError(`dataset ${JSON.stringify(dataset)} is not supported`);
+  if (!datasetEntry(dataset)) throw new ValidationError(`dataset ${JSON.stringify(dataset)} is not in the registry`);
   return {
-    dataset: 'mnist',
+    dataset: dataset as DatasetId,
     testFraction: spec.data?.testFraction ?? lineage.testFraction ?? 0.2,
     seed: spec.data?.seed ?? lineage.seed ?? 0,
   };
@@ -29,10 +29,10 @@ export const evaluateHandler: Handler<EvaluateSpec> = async ({ spec, inputs, sig
   report.log('info', `TensorFlow.js backend: ${backend.backend}`);
 
   const split = evaluationSplit(spec, input);
-  const data = loadMnist({ seed: split.seed, testFraction: split.testFraction });
+  const data = loadTask(split.dataset, { seed: split.seed, testFraction: split.testFraction });
   const model = await loadRegisteredModel(input);
   try {
-    report.log('info', `evaluating model ${spec.modelId} (${spec.metrics.join(', ')}) on ${data.test.count} MNIST test images (split seed ${split.seed}, test fraction ${split.testFraction})`);
+    report.log('info', `evaluating model ${spec.modelId} (${spec.metrics.join(', ')}) on ${data.test.count} ${split.dataset} test images (split seed ${split.seed}, test fraction ${split.testFraction})`);
     report.progress(0);
     // Top-1 and loss are always computed: they are the result's headline figures.
     const computed = await evaluateModel(model, data, {

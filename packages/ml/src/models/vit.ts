@@ -271,8 +271,23 @@ export function vitEmbed(config: ViTConfig, w: ViTEmbedWeights, x: tf.Tensor): t
   });
 }
 
-/** One pre-norm transformer block (see {@link ViT.block}); `label` names it in error messages. */
-export function vitBlock(config: ViTConfig, p: ViTBlockWeights, h: tf.Tensor3D, label = 'block'): tf.Tensor3D {
+/** Which of a block's four Linear layers a {@link BlockLinear} hook computes. */
+export type BlockLinearSite = 'qkv' | 'proj' | 'fc1' | 'fc2';
+
+/**
+ * Computes one of a block's Linear layers, y = x·W + b, from the block's own W and b (the default is
+ * `dense(x, w, b)`). A hook for adapters (fine-tuning: LoRA, Spectral Adapter) that replace W or add
+ * a low-rank path; without one a block runs exactly the ops it always ran.
+ */
+export type BlockLinear = (site: BlockLinearSite, x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+
+const plainLinear: BlockLinear = (_site, x, w, b) => dense(x, w, b);
+
+/**
+ * One pre-norm transformer block (see {@link ViT.block}); `label` names it in error messages;
+ * `linear` (optional) computes the block's four Linear layers (see {@link BlockLinear}).
+ */
+export function vitBlock(config: ViTConfig, p: ViTBlockWeights, h: tf.Tensor3D, label = 'block', linear: BlockLinear = plainLinear): tf.Tensor3D {
   const { dim: D, heads: H } = config;
   const [B, N, hd] = h.shape;
   if (hd !== D) throw new Error(`${label}: expected width ${D}, got [${h.shape}]`);
@@ -280,7 +295,7 @@ export function vitBlock(config: ViTConfig, p: ViTBlockWeights, h: tf.Tensor3D, 
   return tf.tidy(() => {
     const x = tf.reshape(h, [B * N, D]) as tf.Tensor2D;
     const n1 = layerNorm(x, p.norm1w, p.norm1b, VIT_LAYER_NORM_EPS);
-    const qkv = dense(n1, p.qkvW, p.qkvB);
+    const qkv = linear('qkv', n1, p.qkvW, p.qkvB);
     // Split on the last axis, then only 4-D transposes ([B, N, H, dh] → [B, H, N, dh]).
     const [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     const qh = tf.transpose(tf.reshape(tf.mul(q, 1 / Math.sqrt(dh)), [B, N, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
@@ -288,9 +303,9 @@ export function vitBlock(config: ViTConfig, p: ViTBlockWeights, h: tf.Tensor3D, 
     const vh = tf.transpose(tf.reshape(v, [B, N, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
     const attn = tf.softmax(bmm(qh, kT)) as tf.Tensor4D;
     const o = tf.reshape(tf.transpose(bmm(attn, vh), [0, 2, 1, 3]), [B * N, D]) as tf.Tensor2D;
-    const h1 = tf.add(x, dense(o, p.projW, p.projB)) as tf.Tensor2D;
+    const h1 = tf.add(x, linear('proj', o, p.projW, p.projB)) as tf.Tensor2D;
     const n2 = layerNorm(h1, p.norm2w, p.norm2b, VIT_LAYER_NORM_EPS);
-    const m = dense(gelu(dense(n2, p.fc1W, p.fc1B), 'tanh'), p.fc2W, p.fc2B);
+    const m = linear('fc2', gelu(linear('fc1', n2, p.fc1W, p.fc1B), 'tanh'), p.fc2W, p.fc2B);
     return tf.reshape(tf.add(h1, m), [B, N, D]) as tf.Tensor3D;
   });
 }

@@ -285,6 +285,14 @@ export async function serializeStitch(net: SNNet, configId: number): Promise<{ m
   return { manifest: { format: STITCH_MODEL_FORMAT, architecture, weights: entries }, weights: buffer };
 }
 
+/** Serialises a {@link StitchedModel} (e.g. a fine-tuned stitch) as an 'anchorage-stitch/1' manifest + weight buffer. */
+export async function serializeStitchedModel(model: StitchedModel): Promise<{ manifest: StitchManifest; weights: Uint8Array }> {
+  const values = await model.getWeights();
+  const architecture = model.architecture;
+  const { entries, buffer } = packWeights(stitchWeightShapes(architecture).map(({ name, shape }) => ({ name, shape, values: values.get(name)! })));
+  return { manifest: { format: STITCH_MODEL_FORMAT, architecture, weights: entries }, weights: buffer };
+}
+
 /** Writes configuration `configId` of `net` to `dir` as a standalone model ('anchorage-stitch/1'). */
 export async function exportStitch(net: SNNet, configId: number, dir: string): Promise<StitchManifest> {
   const { manifest, weights } = await serializeStitch(net, configId);

@@ -135,6 +135,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dataset registry: the base data anchors train on and the transfer tasks for fine-tuning */
+        get: operations["DatasetsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/runs/{id}/stitches": {
         parameters: {
             query?: never;
@@ -393,6 +410,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        DatasetList: {
+            datasets: {
+                id: string;
+                description: string;
+                classes: number;
+                /** @enum {string} */
+                role: "base" | "transfer";
+            }[];
+        };
         Error: {
             /** @description What went wrong */
             error: string;
@@ -751,16 +777,116 @@ export interface components {
             spec?: {
                 modelId: string;
                 /**
+                 * @default {
+                 *       "task": "mnist-parity",
+                 *       "testFraction": 0.2,
+                 *       "seed": 0
+                 *     }
+                 */
+                data?: {
+                    /**
+                     * @default mnist-parity
+                     * @enum {string}
+                     */
+                    task?: "mnist-parity" | "mnist-gt4" | "mnist-rotated" | "mnist-inverted" | "mnist-upper";
+                    /** @default 0.2 */
+                    testFraction?: number;
+                    /** @default 0 */
+                    seed?: number;
+                    shots?: number;
+                };
+                /**
                  * @default lora
                  * @enum {string}
                  */
                 method?: "full" | "linear-probe" | "lora" | "spectral" | "subtuning";
-                /** @default 500 */
+                /** @default 300 */
                 steps?: number;
                 /** @default 64 */
                 batchSize?: number;
                 /** @default 0.001 */
                 learningRate?: number;
+                /** @default 0.01 */
+                weightDecay?: number;
+                /** @default 0 */
+                warmupSteps?: number;
+                /** @default 0 */
+                seed?: number;
+                /** @default 10 */
+                metricsEvery?: number;
+                /** @default 100 */
+                checkpointEvery?: number;
+                /**
+                 * @default {
+                 *       "rank": 4,
+                 *       "alpha": 8,
+                 *       "dropout": 0,
+                 *       "targets": [
+                 *         "q",
+                 *         "v"
+                 *       ]
+                 *     }
+                 */
+                lora?: {
+                    /** @default 4 */
+                    rank?: number;
+                    /** @default 8 */
+                    alpha?: number;
+                    /** @default 0 */
+                    dropout?: number;
+                    /**
+                     * @default [
+                     *       "q",
+                     *       "v"
+                     *     ]
+                     */
+                    targets?: ("q" | "k" | "v" | "proj" | "fc1" | "fc2")[];
+                };
+                /**
+                 * @default {
+                 *       "rank": 4,
+                 *       "variant": "additive",
+                 *       "targets": [
+                 *         "q",
+                 *         "v"
+                 *       ]
+                 *     }
+                 */
+                spectral?: {
+                    /** @default 4 */
+                    rank?: number;
+                    /**
+                     * @default additive
+                     * @enum {string}
+                     */
+                    variant?: "additive" | "rotation";
+                    /**
+                     * @default [
+                     *       "q",
+                     *       "v"
+                     *     ]
+                     */
+                    targets?: ("q" | "k" | "v" | "proj" | "fc1" | "fc2")[];
+                };
+                /**
+                 * @default {
+                 *       "start": "non",
+                 *       "epsilon": 0.01,
+                 *       "candidateSteps": 100
+                 *     }
+                 */
+                subtuning?: {
+                    /**
+                     * @default non
+                     * @enum {string}
+                     */
+                    start?: "non" | "all" | "best";
+                    /** @default 0.01 */
+                    epsilon?: number;
+                    /** @default 100 */
+                    candidateSteps?: number;
+                };
+                modelName?: string;
             };
         };
         /** @description Top-1 accuracy and loss of a registered model on its test split. */
@@ -781,7 +907,7 @@ export interface components {
                 modelId: string;
                 data?: {
                     /** @enum {string} */
-                    dataset?: "mnist";
+                    dataset?: "mnist" | "mnist-parity" | "mnist-gt4" | "mnist-rotated" | "mnist-inverted" | "mnist-upper";
                     testFraction?: number;
                     seed?: number;
                 };
@@ -1265,6 +1391,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Catalog"];
+                };
+            };
+        };
+    };
+    DatasetsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetList"];
                 };
             };
         };
