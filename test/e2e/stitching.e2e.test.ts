@@ -8,6 +8,7 @@ describe('stitching end to end', () => {
   let platform: Platform;
   let familyId: string;
   let stitchRunId: string;
+  let exportedId: string;
 
   beforeAll(async () => {
     platform = await startPlatform({ database: 'pglite' });
@@ -122,6 +123,7 @@ describe('stitching end to end', () => {
     const exported = await platform.request('POST', `/v1/runs/${stitchRunId}/stitches/${chosen.stitchId}/export`);
     expect(exported.status).toBe(201);
     expect(exported.body).toMatchObject({ kind: 'stitched', runId: stitchRunId, params: chosen.params });
+    exportedId = exported.body.id;
     const again = await platform.request('POST', `/v1/runs/${stitchRunId}/stitches/${chosen.stitchId}/export`);
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(exported.body.id);
@@ -137,4 +139,53 @@ describe('stitching end to end', () => {
     expect(evaluated.result.accuracy).toBeCloseTo(chosen.accuracy, 6);
     expect(evaluated.result.metrics.flops).toBe(chosen.flops);
   }, 180_000);
+
+  it('fine-tunes the exported stitch on a transfer task with each of the five methods, each beating the untrained head', async () => {
+    const common = { modelId: exportedId, data: { task: 'mnist-parity', testFraction: 0.05 }, steps: 40, batchSize: 32, learningRate: 3e-3, metricsEvery: 10 };
+    const methods = {
+      full: {},
+      'linear-probe': { learningRate: 1e-2 },
+      lora: { lora: { rank: 2, alpha: 4 } },
+      spectral: { spectral: { rank: 2, variant: 'additive' } },
+      subtuning: { steps: 30, subtuning: { start: 'non', candidateSteps: 8 } },
+    } as const;
+    const ids: Record<string, string> = {};
+    for (const [method, extra] of Object.entries(methods)) {
+      const submitted = await platform.request('POST', '/v1/runs', { kind: 'finetune', name: `ft ${method}`, spec: { ...common, method, ...extra } });
+      expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
+      ids[method] = submitted.body.id;
+    }
+    const trainable: Record<string, number> = {};
+    for (const [method, id] of Object.entries(ids)) {
+      const run = await platform.waitForRun(id, ['succeeded', 'failed', 'cancelled'], 240_000);
+      expect(run.status, `${method}: ${run.error}`).toBe('succeeded');
+      expect(run.result).toMatchObject({ method, task: 'mnist-parity', baseModelId: exportedId });
+      expect(run.result.testAccuracy, method).toBeGreaterThan(run.result.untrainedAccuracy);
+      trainable[method] = run.result.trainableParams;
+      const model = (await platform.request('GET', `/v1/models/${run.result.modelId}`)).body;
+      expect(model).toMatchObject({ kind: 'finetuned', lineage: { baseModelId: exportedId, method, task: 'mnist-parity' } });
+    }
+    // The adapters and the probe train a small part of what full fine-tuning trains.
+    expect(trainable['linear-probe']).toBeLessThan(trainable.lora);
+    expect(trainable.lora).toBeLessThan(trainable.full);
+    expect(trainable.spectral).toBeLessThan(trainable.full);
+    const subtuned = (await platform.request('GET', `/v1/runs/${ids.subtuning}`)).body.result.subtuning;
+    expect(subtuned.candidates.length).toBeGreaterThan(1);
+
+    // A fine-tuned model evaluates on its task by default and reproduces its run's test accuracy.
+    const lora = (await platform.request('GET', `/v1/runs/${ids.lora}`)).body;
+    const evaluate = await platform.request('POST', '/v1/runs', { kind: 'evaluate', spec: { modelId: lora.result.modelId, metrics: ['top1'] } });
+    const evaluated = await platform.waitForRun(evaluate.body.id, ['succeeded', 'failed'], 120_000);
+    expect(evaluated.status, JSON.stringify(evaluated.error)).toBe('succeeded');
+    expect(evaluated.result.accuracy).toBeCloseTo(lora.result.testAccuracy, 6);
+  }, 400_000);
+
+  it('lists the dataset registry', async () => {
+    const { datasets } = (await platform.request('GET', '/v1/datasets')).body;
+    expect(datasets.find((d: any) => d.id === 'mnist')).toMatchObject({ role: 'base', classes: 10 });
+    expect(datasets.find((d: any) => d.id === 'mnist-parity')).toMatchObject({ role: 'transfer', classes: 2 });
+    const bad = await platform.request('POST', '/v1/runs', { kind: 'finetune', spec: { modelId: exportedId, data: { task: 'cifar' } } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues[0].path).toBe('spec.data.task');
+  });
 });

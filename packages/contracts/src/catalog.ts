@@ -313,11 +313,11 @@ export const finetuneResultSchema = z.object({
   testLoss: z.number(),
   steps: z.number().int(),
   durationMs: z.number(),
-  /** SubTuning only: the chosen blocks and every candidate set it scored. */
+  /** SubTuning only: the chosen blocks (e.g. `blocks.3`) and every candidate set it scored on held-out training images. */
   subtuning: z
     .object({
-      chosen: z.array(z.number().int()),
-      candidates: z.array(z.object({ blocks: z.array(z.number().int()), accuracy: z.number() })),
+      chosen: z.array(z.string()),
+      candidates: z.array(z.object({ blocks: z.array(z.string()), accuracy: z.number() })),
     })
     .optional(),
 });
@@ -395,7 +395,7 @@ export const JOB_CATALOG: Record<JobKind, JobKindEntry> = {
     spec: finetuneSpecSchema,
     result: finetuneResultSchema,
     defaultAccelerator: 'any',
-    supported: false,
+    supported: true,
     long: true,
     keyMetric: { metric: 'train/loss', result: { path: 'testAccuracy', name: 'test/accuracy' } },
   },

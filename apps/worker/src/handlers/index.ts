@@ -1,7 +1,8 @@
-// The handlers of this worker, by job kind (finetune comes with its issue).
+// The handlers of this worker, by job kind.
 import type { JobKind } from '@anchorage/contracts';
 import { createDiagnosticHandler } from './diagnostic.js';
 import { evaluateHandler } from './evaluate.js';
+import { finetuneHandler } from './finetune.js';
 import { stitchHandler } from './stitch.js';
 import { trainHandler } from './train.js';
 import type { Handler } from './types.js';
@@ -11,6 +12,7 @@ export function createHandlers(options: { diagnosticsEnabled: boolean }): Partia
     train: trainHandler as Handler,
     evaluate: evaluateHandler as Handler,
     stitch: stitchHandler as Handler,
+    finetune: finetuneHandler as Handler,
     diagnostic: createDiagnosticHandler({ enabled: options.diagnosticsEnabled }) as Handler,
   };
 }

@@ -10,6 +10,8 @@ export type LoadedModel = EvaluableModel & { dispose(): void };
 /** One model as the coordinator passes it in StartAttempt `inputs_json`. */
 export interface ModelInput {
   id: string;
+  /** The registered name (the coordinator sends it; older inputs may lack it). */
+  name?: string;
   artifactUri: string;
   architecture?: unknown;
   lineage?: { data?: { dataset?: string; testFraction?: number; seed?: number }; [key: string]: unknown } | null;
@@ -35,6 +37,7 @@ export function resolveModelInput(inputs: Record<string, unknown>, modelId: stri
   }
   return {
     id: typeof model.id === 'string' ? model.id : modelId,
+    ...(typeof model.name === 'string' ? { name: model.name } : {}),
     artifactUri: model.artifactUri,
     architecture: asObject(model.architecture) ?? model.architecture,
     lineage: (asObject(model.lineage) as ModelInput['lineage']) ?? null,

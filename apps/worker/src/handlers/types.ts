@@ -53,9 +53,10 @@ export function reportTrainingStep(
   report: ProgressReport,
   s: { step: number; totalSteps: number; loss: number; accuracy: number; lr: number },
   progressShare: number,
+  progressOffset = 0,
 ): void {
   report.metric('train/loss', s.step, s.loss);
   report.metric('train/accuracy', s.step, s.accuracy);
   report.metric('lr', s.step, s.lr);
-  report.progress((progressShare * s.step) / s.totalSteps);
+  report.progress(progressOffset + (progressShare * s.step) / s.totalSteps);
 }

@@ -760,7 +760,7 @@ export interface components {
                 };
             };
         };
-        /** @description Fine-tune a model (full, linear probe, LoRA, Spectral Adapter, SubTuning). (not supported yet: answered 400) */
+        /** @description Fine-tune a model (full, linear probe, LoRA, Spectral Adapter, SubTuning). */
         CreateFinetuneRun: {
             /** @enum {string} */
             kind: "finetune";
