@@ -185,8 +185,12 @@ describe('service restarts (default deadlines)', () => {
     expect(done.attempts.map((a: any) => a.status)).toEqual(['succeeded']);
     const { metrics } = (await platform.request('GET', `/v1/runs/${submitted.id}/metrics`)).body;
     expect(metrics.find((m: any) => m.name === 'diag/step').points.map((p: any) => p.step)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-    const workers = (await platform.request('GET', '/v1/workers')).body.workers as any[];
-    expect(workers.find((x) => x.id === done.attempts[0].workerId)?.connected).toBe(true);
+    // Its command stream comes back too (the heartbeat thread reconnects with backoff).
+    await platform.waitFor(
+      async () => ((await platform.request('GET', '/v1/workers')).body.workers as any[]).find((x) => x.id === done.attempts[0].workerId)?.connected === true,
+      20_000,
+      "the worker's command stream to reconnect",
+    );
   }, 120_000);
 
   it('restarting Redis during a batch of 50 runs: every run ends succeeded, exactly once', async () => {
