@@ -331,6 +331,44 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     expect((await platform.request('POST', '/v1/runs/run_nope/retry')).status).toBe(404);
   });
 
+  it('a sweep of 6 trials runs 2 at a time and ranks its trials by the objective', async () => {
+    const created = await platform.request('POST', '/v1/sweeps', {
+      name: 'sleepy',
+      base: { kind: 'diagnostic', spec: { action: 'sleep', durationMs: 100, steps: 2 } },
+      parameters: { 'spec.durationMs': { values: [900, 300, 600] }, 'spec.steps': { values: [1, 3] } },
+      concurrency: 2,
+      objective: { field: 'durationMs', goal: 'min' },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.trials).toHaveLength(6);
+    expect(created.body.counts.active).toBeLessThanOrEqual(2);
+
+    let sweep: any;
+    await platform.waitFor(async () => {
+      sweep = (await platform.request('GET', `/v1/sweeps/${created.body.id}`)).body;
+      return sweep.status !== 'running';
+    }, 60_000, 'the sweep to end');
+    expect(sweep.status).toBe('succeeded');
+    expect(sweep.counts).toMatchObject({ succeeded: 6, pending: 0, active: 0 });
+    const objectives = sweep.trials.map((t: any) => t.objective);
+    expect(objectives).toEqual([...objectives].sort((a, b) => a - b));
+    expect(sweep.best.params['spec.durationMs'], JSON.stringify(sweep.trials)).toBe(300);
+
+    // Never more than two trials submitted and not yet ended.
+    const runs = await Promise.all(sweep.trials.map(async (t: any) => (await platform.request('GET', `/v1/runs/${t.runId}`)).body));
+    const spans = runs.map((r: any) => [Date.parse(r.createdAt), Date.parse(r.endedAt)]);
+    for (const [start] of spans) expect(spans.filter(([s, e]: number[]) => s <= start && start < e).length, JSON.stringify(spans)).toBeLessThanOrEqual(2);
+
+    const invalid = await platform.request('POST', '/v1/sweeps', {
+      base: { kind: 'diagnostic', spec: { action: 'sleep' } },
+      parameters: { 'spec.steps': { values: [1, 0] } },
+      objective: { field: 'durationMs' },
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.issues[0].path).toBe('parameters.spec.steps');
+    expect((await platform.request('GET', '/v1/sweeps/swp_nope')).status).toBe(404);
+  });
+
   it('describes the job catalog with a JSON Schema per kind', async () => {
     const { kinds } = (await platform.request('GET', '/v1/catalog')).body;
     expect(kinds.map((k: any) => k.kind)).toEqual(['train', 'stitch', 'finetune', 'evaluate', 'diagnostic']);

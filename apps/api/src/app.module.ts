@@ -10,6 +10,7 @@ import { FamiliesController } from './controllers/families.controller.js';
 import { HealthController } from './controllers/health.controller.js';
 import { ModelsController } from './controllers/models.controller.js';
 import { RunsController } from './controllers/runs.controller.js';
+import { SweepsController } from './controllers/sweeps.controller.js';
 import { StitchesController } from './controllers/stitches.controller.js';
 import { WorkersController } from './controllers/workers.controller.js';
 import { CoordinatorGrpcController } from './grpc/coordinator.controller.js';
@@ -18,6 +19,7 @@ import { FamiliesRepository } from './repositories/families.repository.js';
 import { ModelsRepository } from './repositories/models.repository.js';
 import { QueueRepository, RUN_QUEUE_NAMES } from './repositories/queue.repository.js';
 import { RunsRepository } from './repositories/runs.repository.js';
+import { SweepsRepository } from './repositories/sweeps.repository.js';
 import { StitchesRepository } from './repositories/stitches.repository.js';
 import { WorkersRepository } from './repositories/workers.repository.js';
 import { CoordinatorService } from './services/coordinator.service.js';
@@ -28,6 +30,7 @@ import { ModelsService } from './services/models.service.js';
 import { ReconcileService } from './services/reconcile.service.js';
 import { RedisSafetyCheck } from './services/redis-safety.service.js';
 import { RunsService } from './services/runs.service.js';
+import { SweepsService } from './services/sweeps.service.js';
 import { StitchesService } from './services/stitches.service.js';
 import { WorkerConnections } from './services/worker-connections.js';
 import { WorkersService } from './services/workers.service.js';
@@ -58,6 +61,7 @@ export class AppModule {
         CatalogController,
         DatasetsController,
         StitchesController,
+        SweepsController,
         EventsController,
         FamiliesController,
         ModelsController,
@@ -75,6 +79,7 @@ export class AppModule {
         WorkersRepository,
         FamiliesRepository,
         StitchesRepository,
+        SweepsRepository,
         QueueRepository,
         WorkerConnections,
         RunsService,
@@ -82,6 +87,7 @@ export class AppModule {
         WorkersService,
         FamiliesService,
         StitchesService,
+        SweepsService,
         EventsService,
         CoordinatorService,
         RedisSafetyCheck,

@@ -161,7 +161,7 @@ export const createRunRequestSchema = z
   .discriminatedUnion('kind', createRunRequestSchemas as unknown as [z.ZodObject, ...z.ZodObject[]])
   .meta({ id: 'CreateRunRequest' });
 
-export const REQUEST_SCHEMA_IDS = ['CreateRunRequest', 'CreateFamilyRequest', ...createRunRequestSchemas.map((s) => s.meta()?.id as string)];
+export const REQUEST_SCHEMA_IDS = ['CreateRunRequest', 'CreateFamilyRequest', 'CreateSweepRequest', ...createRunRequestSchemas.map((s) => s.meta()?.id as string)];
 
 // ---- families and stitches ---------------------------------------------------------------------
 
@@ -261,3 +261,35 @@ export const catalogSchema = z
   .meta({ id: 'Catalog' });
 
 export type CatalogView = z.output<typeof catalogSchema>;
+
+// ---- sweeps ------------------------------------------------------------------------------------
+
+export const sweepTrialSchema = z.object({
+  index: z.number().int(),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  runId: z.string().nullable().describe('Null until the trial is submitted'),
+  status: z.string().describe('pending (not submitted yet), a run status, or stopped (the median rule cancelled it)'),
+  objective: z.number().nullable().describe("The objective field of the trial's result"),
+});
+
+export const sweepSchema = z
+  .object({
+    id: z.string(),
+    name: z.string().nullable(),
+    status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+    strategy: z.enum(['grid', 'random']),
+    concurrency: z.number().int(),
+    objective: z.object({ field: z.string(), goal: z.enum(['max', 'min']) }),
+    earlyStopping: z.unknown().describe('The median stopping rule, when enabled'),
+    counts: z.object({ pending: z.number().int(), active: z.number().int(), succeeded: z.number().int(), failed: z.number().int(), cancelled: z.number().int(), stopped: z.number().int() }),
+    trials: z.array(sweepTrialSchema).describe('Best objective first; trials without one after, by index'),
+    best: sweepTrialSchema.nullable(),
+    createdAt: timestamp.nullable(),
+    endedAt: timestamp.nullable(),
+  })
+  .meta({ id: 'Sweep' });
+
+export const sweepListSchema = z.object({ sweeps: z.array(sweepSchema) }).meta({ id: 'SweepList' });
+
+export type SweepView = z.output<typeof sweepSchema>;
+export type SweepTrialView = z.output<typeof sweepTrialSchema>;

@@ -5,3 +5,5 @@ export * from './api.js';
 export * from './frontier.js';
 export * from './families.js';
 export * from './datasets.js';
+export * from './random.js';
+export * from './sweeps.js';

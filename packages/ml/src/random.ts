@@ -1,16 +1,7 @@
-/** Small deterministic PRNG helpers (no tensors). */
+/** Small deterministic PRNG helpers (no tensors); mulberry32 itself lives in contracts (sweeps draw with it too). */
+import { mulberry32 } from '@anchorage/contracts';
 
-/** mulberry32: a fast 32-bit seeded PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** Derives an independent 32-bit seed from a base seed and a stream label. */
 export function deriveSeed(seed: number, label: string | number): number {

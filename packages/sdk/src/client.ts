@@ -23,6 +23,9 @@ export type StitchView = Schemas['Stitch'];
 export type StitchListView = Schemas['StitchList'];
 export type FrontierView = Schemas['Frontier'];
 export type CatalogView = Schemas['Catalog'];
+export type SweepView = Schemas['Sweep'];
+export type CreateSweepInput = Schemas['CreateSweepRequest'];
+export type DatasetListView = Schemas['DatasetList'];
 export type CreateRunInput = Schemas['CreateRunRequest'];
 export type CreateFamilyInput = Schemas['CreateFamilyRequest'];
 export type ListRunsOptions = NonNullable<paths['/v1/runs']['get']['parameters']['query']>;
@@ -143,6 +146,29 @@ export class AnchorageClient {
   /** The job kinds with their spec schemas (JSON Schema). */
   catalog(): Promise<CatalogView> {
     return this.call(this.api.GET('/v1/catalog'));
+  }
+
+  /** The dataset registry: base data and transfer tasks. */
+  datasets(): Promise<DatasetListView> {
+    return this.call(this.api.GET('/v1/datasets'));
+  }
+
+  // ---- sweeps ----
+
+  createSweep(body: CreateSweepInput): Promise<SweepView> {
+    return this.call(this.api.POST('/v1/sweeps', { body }));
+  }
+
+  getSweep(id: string): Promise<SweepView> {
+    return this.call(this.api.GET('/v1/sweeps/{id}', { params: { path: { id } } }));
+  }
+
+  listSweeps(query: { limit?: number } = {}): Promise<{ sweeps: SweepView[] }> {
+    return this.call(this.api.GET('/v1/sweeps', { params: { query: defined(query) } }));
+  }
+
+  cancelSweep(id: string): Promise<SweepView> {
+    return this.call(this.api.POST('/v1/sweeps/{id}/cancel', { params: { path: { id } } }));
   }
 
   // ---- stitching ----

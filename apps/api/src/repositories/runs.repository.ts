@@ -21,6 +21,9 @@ export interface NewRun {
   maxAttempts: number;
   idempotencyKey?: string;
   familyId?: string;
+  sweepId?: string;
+  trialIndex?: number;
+  trialParams?: Prisma.InputJsonValue;
 }
 
 export interface RunFilter {
@@ -266,6 +269,11 @@ export class RunsRepository {
   async addLogs(runId: string, attemptNumber: number, lines: LogInput[]): Promise<void> {
     if (lines.length === 0) return;
     await this.prisma.logLine.createMany({ data: lines.map((l) => ({ runId, attemptNumber, ...l })) });
+  }
+
+  /** The trials a sweep has submitted so far. */
+  sweepTrials(sweepId: string): Promise<RunRow[]> {
+    return this.prisma.run.findMany({ where: { sweepId }, orderBy: { trialIndex: 'asc' } });
   }
 
   /** Step of the newest checkpoint recorded for a run, or null. */

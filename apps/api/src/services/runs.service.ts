@@ -110,7 +110,8 @@ export class RunsService {
     return this.get(id);
   }
 
-  async cancel(id: string): Promise<RunView> {
+  /** Cancels a run in any state; `reason` is recorded with the status change (a user's cancel by default). */
+  async cancel(id: string, reason = 'cancelled by user'): Promise<RunView> {
     const run = await this.runs.findById(id);
     if (!run) throw new NotFoundError('run', id);
     const status = run.status as RunStatus;
@@ -122,7 +123,7 @@ export class RunsService {
       const done = await this.runs.transition(id, [status], 'cancelled', {
         cancelRequestedAt: now,
         endedAt: now,
-        statusReason: 'cancelled by user before it started',
+        statusReason: `${reason} before it started`,
       });
       if (done) {
         if (run.familyId) await this.families.refresh(run.familyId);
@@ -135,7 +136,7 @@ export class RunsService {
     const pushed =
       attempt?.workerId != null &&
       this.connections.send(attempt.workerId, {
-        cancel: { runId: id, fencingToken: attempt.fencingToken, reason: 'cancelled by user' },
+        cancel: { runId: id, fencingToken: attempt.fencingToken, reason },
       });
     if (!pushed) {
       // No connected worker can hear the cancel: end the run here; a late report is refused by token.
@@ -143,7 +144,7 @@ export class RunsService {
         if (attempt) await this.runs.endAttempt(tx, attempt.id, 'cancelled', 'cancelled; owning worker not connected');
         await this.runs.transition(id, ['running', 'queued', 'retrying'], 'cancelled', {
           endedAt: new Date(),
-          statusReason: 'cancelled by user',
+          statusReason: reason,
         }, tx);
       });
       if (run.familyId) await this.families.refresh(run.familyId);

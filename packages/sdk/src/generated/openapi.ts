@@ -206,6 +206,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sweeps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sweeps, newest first */
+        get: operations["SweepsController_list"];
+        put?: never;
+        /**
+         * Start a sweep
+         * @description Grid or random search over spec paths of a base run. Every trial is validated before anything runs; `concurrency` trials run at once; with `earlyStopping` the median rule cancels trials worse than the finished ones; trials are ranked by `objective`.
+         */
+        post: operations["SweepsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sweeps/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A sweep with its trials, best objective first */
+        get: operations["SweepsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sweeps/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a sweep: no more trials start and the active ones are cancelled */
+        post: operations["SweepsController_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/runs/{id}/events": {
         parameters: {
             query?: never;
@@ -1098,6 +1153,62 @@ export interface components {
                 };
             }[];
         };
+        Sweep: {
+            id: string;
+            name: string | null;
+            /** @enum {string} */
+            status: "running" | "succeeded" | "failed" | "cancelled";
+            /** @enum {string} */
+            strategy: "grid" | "random";
+            concurrency: number;
+            objective: {
+                field: string;
+                /** @enum {string} */
+                goal: "max" | "min";
+            };
+            /** @description The median stopping rule, when enabled */
+            earlyStopping: unknown;
+            counts: {
+                pending: number;
+                active: number;
+                succeeded: number;
+                failed: number;
+                cancelled: number;
+                stopped: number;
+            };
+            /** @description Best objective first; trials without one after, by index */
+            trials: {
+                index: number;
+                params: {
+                    [key: string]: string | number | boolean;
+                };
+                /** @description Null until the trial is submitted */
+                runId: string | null;
+                /** @description pending (not submitted yet), a run status, or stopped (the median rule cancelled it) */
+                status: string;
+                /** @description The objective field of the trial's result */
+                objective: number | null;
+            }[];
+            best: {
+                index: number;
+                params: {
+                    [key: string]: string | number | boolean;
+                };
+                /** @description Null until the trial is submitted */
+                runId: string | null;
+                /** @description pending (not submitted yet), a run status, or stopped (the median rule cancelled it) */
+                status: string;
+                /** @description The objective field of the trial's result */
+                objective: number | null;
+            } | null;
+            /** @description ISO 8601 time */
+            createdAt: string | null;
+            /** @description ISO 8601 time */
+            endedAt: string | null;
+        };
+        SweepList: {
+            sweeps: components["schemas"]["Sweep"][];
+        };
         CreateFamilyRequest: {
             name: string;
             /**
@@ -1116,6 +1227,67 @@ export interface components {
             priority?: number;
             /** @default 3 */
             maxAttempts?: number;
+        };
+        CreateSweepRequest: {
+            name?: string;
+            base: {
+                /** @enum {string} */
+                kind: "train" | "stitch" | "finetune" | "evaluate" | "diagnostic";
+                name?: string;
+                /** @default 0 */
+                priority?: number;
+                /** @default {} */
+                resources?: {
+                    /** @enum {string} */
+                    accelerator?: "cpu" | "gpu" | "any";
+                };
+                /** @default 3 */
+                maxAttempts?: number;
+                /** @default {} */
+                spec?: unknown;
+            };
+            parameters: {
+                [key: string]: {
+                    values: (string | number | boolean)[];
+                } | {
+                    min: number;
+                    max: number;
+                    /** @default false */
+                    log?: boolean;
+                    /** @default false */
+                    int?: boolean;
+                };
+            };
+            /**
+             * @default grid
+             * @enum {string}
+             */
+            strategy?: "grid" | "random";
+            trials?: number;
+            /** @default 0 */
+            seed?: number;
+            /** @default 2 */
+            concurrency?: number;
+            objective: {
+                field: string;
+                /**
+                 * @default max
+                 * @enum {string}
+                 */
+                goal?: "max" | "min";
+            };
+            earlyStopping?: {
+                metric: string;
+                /**
+                 * @default min
+                 * @enum {string}
+                 */
+                goal?: "max" | "min";
+                /** @default 10 */
+                minSteps?: number;
+                /** @default 2 */
+                minTrials?: number;
+            };
         };
     };
     responses: never;
@@ -1541,6 +1713,126 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    SweepsController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepList"];
+                };
+            };
+        };
+    };
+    SweepsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSweepRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sweep"];
+                };
+            };
+            /** @description Invalid request or a trial that is not a valid run; `issues` names the parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    SweepsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sweep"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    SweepsController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sweep"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The sweep already ended */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -92,3 +92,9 @@ export type StitchResult = Prisma.StitchResultModel
  * A worker process known to the coordinator; status is online | busy | draining | dead | offline.
  */
 export type Worker = Prisma.WorkerModel
+/**
+ * Model Sweep
+ * A hyper-parameter sweep: its request, its planned trials (each becomes a run when its turn comes)
+ * and its status (running until every trial ended).
+ */
+export type Sweep = Prisma.SweepModel

@@ -406,7 +406,8 @@ export const ModelName = {
   Family: 'Family',
   RunEvent: 'RunEvent',
   StitchResult: 'StitchResult',
-  Worker: 'Worker'
+  Worker: 'Worker',
+  Sweep: 'Sweep'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -422,7 +423,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "run" | "attempt" | "metricPoint" | "logLine" | "checkpoint" | "model" | "family" | "runEvent" | "stitchResult" | "worker"
+    modelProps: "run" | "attempt" | "metricPoint" | "logLine" | "checkpoint" | "model" | "family" | "runEvent" | "stitchResult" | "worker" | "sweep"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1166,6 +1167,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    Sweep: {
+      payload: Prisma.$SweepPayload<ExtArgs>
+      fields: Prisma.SweepFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.SweepFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SweepPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.SweepFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SweepPayload>
+        }
+        findFirst: {
+          args: Prisma.SweepFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SweepPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.SweepFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SweepPayload>
+        }
+        findMany: {
+          args: Prisma.SweepFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SweepPayload>[]
+        }
+        create: {
+          args: Prisma.SweepCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SweepPayload>
+        }
+        createMany: {
+          args: Prisma.SweepCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.SweepCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SweepPayload>[]
+        }
+        delete: {
+          args: Prisma.SweepDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SweepPayload>
+        }
+        update: {
+          args: Prisma.SweepUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SweepPayload>
+        }
+        deleteMany: {
+          args: Prisma.SweepDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.SweepUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.SweepUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SweepPayload>[]
+        }
+        upsert: {
+          args: Prisma.SweepUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SweepPayload>
+        }
+        aggregate: {
+          args: Prisma.SweepAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateSweep>
+        }
+        groupBy: {
+          args: Prisma.SweepGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SweepGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.SweepCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SweepCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -1231,7 +1306,10 @@ export const RunScalarFieldEnum = {
   startedAt: 'startedAt',
   endedAt: 'endedAt',
   cancelRequestedAt: 'cancelRequestedAt',
-  familyId: 'familyId'
+  familyId: 'familyId',
+  sweepId: 'sweepId',
+  trialIndex: 'trialIndex',
+  trialParams: 'trialParams'
 } as const
 
 export type RunScalarFieldEnum = (typeof RunScalarFieldEnum)[keyof typeof RunScalarFieldEnum]
@@ -1368,6 +1446,20 @@ export const WorkerScalarFieldEnum = {
 } as const
 
 export type WorkerScalarFieldEnum = (typeof WorkerScalarFieldEnum)[keyof typeof WorkerScalarFieldEnum]
+
+
+export const SweepScalarFieldEnum = {
+  id: 'id',
+  name: 'name',
+  status: 'status',
+  request: 'request',
+  plan: 'plan',
+  concurrency: 'concurrency',
+  createdAt: 'createdAt',
+  endedAt: 'endedAt'
+} as const
+
+export type SweepScalarFieldEnum = (typeof SweepScalarFieldEnum)[keyof typeof SweepScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -1703,6 +1795,7 @@ export type GlobalOmitConfig = {
   runEvent?: Prisma.RunEventOmit
   stitchResult?: Prisma.StitchResultOmit
   worker?: Prisma.WorkerOmit
+  sweep?: Prisma.SweepOmit
 }
 
 /* Types for Logging */

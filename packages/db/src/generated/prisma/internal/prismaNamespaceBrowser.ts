@@ -60,7 +60,8 @@ export const ModelName = {
   Family: 'Family',
   RunEvent: 'RunEvent',
   StitchResult: 'StitchResult',
-  Worker: 'Worker'
+  Worker: 'Worker',
+  Sweep: 'Sweep'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -105,7 +106,10 @@ export const RunScalarFieldEnum = {
   startedAt: 'startedAt',
   endedAt: 'endedAt',
   cancelRequestedAt: 'cancelRequestedAt',
-  familyId: 'familyId'
+  familyId: 'familyId',
+  sweepId: 'sweepId',
+  trialIndex: 'trialIndex',
+  trialParams: 'trialParams'
 } as const
 
 export type RunScalarFieldEnum = (typeof RunScalarFieldEnum)[keyof typeof RunScalarFieldEnum]
@@ -242,6 +246,20 @@ export const WorkerScalarFieldEnum = {
 } as const
 
 export type WorkerScalarFieldEnum = (typeof WorkerScalarFieldEnum)[keyof typeof WorkerScalarFieldEnum]
+
+
+export const SweepScalarFieldEnum = {
+  id: 'id',
+  name: 'name',
+  status: 'status',
+  request: 'request',
+  plan: 'plan',
+  concurrency: 'concurrency',
+  createdAt: 'createdAt',
+  endedAt: 'endedAt'
+} as const
+
+export type SweepScalarFieldEnum = (typeof SweepScalarFieldEnum)[keyof typeof SweepScalarFieldEnum]
 
 
 export const SortOrder = {

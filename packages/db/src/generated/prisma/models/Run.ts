@@ -32,6 +32,7 @@ export type RunAvgAggregateOutputType = {
   progress: number | null
   keyMetricValue: number | null
   keyMetricStep: number | null
+  trialIndex: number | null
 }
 
 export type RunSumAggregateOutputType = {
@@ -40,6 +41,7 @@ export type RunSumAggregateOutputType = {
   progress: number | null
   keyMetricValue: number | null
   keyMetricStep: number | null
+  trialIndex: number | null
 }
 
 export type RunMinAggregateOutputType = {
@@ -66,6 +68,8 @@ export type RunMinAggregateOutputType = {
   endedAt: Date | null
   cancelRequestedAt: Date | null
   familyId: string | null
+  sweepId: string | null
+  trialIndex: number | null
 }
 
 export type RunMaxAggregateOutputType = {
@@ -92,6 +96,8 @@ export type RunMaxAggregateOutputType = {
   endedAt: Date | null
   cancelRequestedAt: Date | null
   familyId: string | null
+  sweepId: string | null
+  trialIndex: number | null
 }
 
 export type RunCountAggregateOutputType = {
@@ -121,6 +127,9 @@ export type RunCountAggregateOutputType = {
   endedAt: number
   cancelRequestedAt: number
   familyId: number
+  sweepId: number
+  trialIndex: number
+  trialParams: number
   _all: number
 }
 
@@ -131,6 +140,7 @@ export type RunAvgAggregateInputType = {
   progress?: true
   keyMetricValue?: true
   keyMetricStep?: true
+  trialIndex?: true
 }
 
 export type RunSumAggregateInputType = {
@@ -139,6 +149,7 @@ export type RunSumAggregateInputType = {
   progress?: true
   keyMetricValue?: true
   keyMetricStep?: true
+  trialIndex?: true
 }
 
 export type RunMinAggregateInputType = {
@@ -165,6 +176,8 @@ export type RunMinAggregateInputType = {
   endedAt?: true
   cancelRequestedAt?: true
   familyId?: true
+  sweepId?: true
+  trialIndex?: true
 }
 
 export type RunMaxAggregateInputType = {
@@ -191,6 +204,8 @@ export type RunMaxAggregateInputType = {
   endedAt?: true
   cancelRequestedAt?: true
   familyId?: true
+  sweepId?: true
+  trialIndex?: true
 }
 
 export type RunCountAggregateInputType = {
@@ -220,6 +235,9 @@ export type RunCountAggregateInputType = {
   endedAt?: true
   cancelRequestedAt?: true
   familyId?: true
+  sweepId?: true
+  trialIndex?: true
+  trialParams?: true
   _all?: true
 }
 
@@ -336,6 +354,9 @@ export type RunGroupByOutputType = {
   endedAt: Date | null
   cancelRequestedAt: Date | null
   familyId: string | null
+  sweepId: string | null
+  trialIndex: number | null
+  trialParams: runtime.JsonValue | null
   _count: RunCountAggregateOutputType | null
   _avg: RunAvgAggregateOutputType | null
   _sum: RunSumAggregateOutputType | null
@@ -388,6 +409,9 @@ export type RunWhereInput = {
   endedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   cancelRequestedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   familyId?: Prisma.StringNullableFilter<"Run"> | string | null
+  sweepId?: Prisma.StringNullableFilter<"Run"> | string | null
+  trialIndex?: Prisma.IntNullableFilter<"Run"> | number | null
+  trialParams?: Prisma.JsonNullableFilter<"Run">
   attempts?: Prisma.AttemptListRelationFilter
   metrics?: Prisma.MetricPointListRelationFilter
   logs?: Prisma.LogLineListRelationFilter
@@ -396,6 +420,7 @@ export type RunWhereInput = {
   stitches?: Prisma.StitchResultListRelationFilter
   events?: Prisma.RunEventListRelationFilter
   family?: Prisma.XOR<Prisma.FamilyNullableScalarRelationFilter, Prisma.FamilyWhereInput> | null
+  sweep?: Prisma.XOR<Prisma.SweepNullableScalarRelationFilter, Prisma.SweepWhereInput> | null
 }
 
 export type RunOrderByWithRelationInput = {
@@ -425,6 +450,9 @@ export type RunOrderByWithRelationInput = {
   endedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   familyId?: Prisma.SortOrderInput | Prisma.SortOrder
+  sweepId?: Prisma.SortOrderInput | Prisma.SortOrder
+  trialIndex?: Prisma.SortOrderInput | Prisma.SortOrder
+  trialParams?: Prisma.SortOrderInput | Prisma.SortOrder
   attempts?: Prisma.AttemptOrderByRelationAggregateInput
   metrics?: Prisma.MetricPointOrderByRelationAggregateInput
   logs?: Prisma.LogLineOrderByRelationAggregateInput
@@ -433,11 +461,13 @@ export type RunOrderByWithRelationInput = {
   stitches?: Prisma.StitchResultOrderByRelationAggregateInput
   events?: Prisma.RunEventOrderByRelationAggregateInput
   family?: Prisma.FamilyOrderByWithRelationInput
+  sweep?: Prisma.SweepOrderByWithRelationInput
 }
 
 export type RunWhereUniqueInput = Prisma.AtLeast<{
   id?: string
   idempotencyKey?: string
+  sweepId_trialIndex?: Prisma.RunSweepIdTrialIndexCompoundUniqueInput
   AND?: Prisma.RunWhereInput | Prisma.RunWhereInput[]
   OR?: Prisma.RunWhereInput[]
   NOT?: Prisma.RunWhereInput | Prisma.RunWhereInput[]
@@ -465,6 +495,9 @@ export type RunWhereUniqueInput = Prisma.AtLeast<{
   endedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   cancelRequestedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   familyId?: Prisma.StringNullableFilter<"Run"> | string | null
+  sweepId?: Prisma.StringNullableFilter<"Run"> | string | null
+  trialIndex?: Prisma.IntNullableFilter<"Run"> | number | null
+  trialParams?: Prisma.JsonNullableFilter<"Run">
   attempts?: Prisma.AttemptListRelationFilter
   metrics?: Prisma.MetricPointListRelationFilter
   logs?: Prisma.LogLineListRelationFilter
@@ -473,7 +506,8 @@ export type RunWhereUniqueInput = Prisma.AtLeast<{
   stitches?: Prisma.StitchResultListRelationFilter
   events?: Prisma.RunEventListRelationFilter
   family?: Prisma.XOR<Prisma.FamilyNullableScalarRelationFilter, Prisma.FamilyWhereInput> | null
-}, "id" | "idempotencyKey">
+  sweep?: Prisma.XOR<Prisma.SweepNullableScalarRelationFilter, Prisma.SweepWhereInput> | null
+}, "id" | "idempotencyKey" | "sweepId_trialIndex">
 
 export type RunOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -502,6 +536,9 @@ export type RunOrderByWithAggregationInput = {
   endedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   familyId?: Prisma.SortOrderInput | Prisma.SortOrder
+  sweepId?: Prisma.SortOrderInput | Prisma.SortOrder
+  trialIndex?: Prisma.SortOrderInput | Prisma.SortOrder
+  trialParams?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.RunCountOrderByAggregateInput
   _avg?: Prisma.RunAvgOrderByAggregateInput
   _max?: Prisma.RunMaxOrderByAggregateInput
@@ -539,6 +576,9 @@ export type RunScalarWhereWithAggregatesInput = {
   endedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Run"> | Date | string | null
   cancelRequestedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Run"> | Date | string | null
   familyId?: Prisma.StringNullableWithAggregatesFilter<"Run"> | string | null
+  sweepId?: Prisma.StringNullableWithAggregatesFilter<"Run"> | string | null
+  trialIndex?: Prisma.IntNullableWithAggregatesFilter<"Run"> | number | null
+  trialParams?: Prisma.JsonNullableWithAggregatesFilter<"Run">
 }
 
 export type RunCreateInput = {
@@ -567,6 +607,8 @@ export type RunCreateInput = {
   startedAt?: Date | string | null
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptCreateNestedManyWithoutRunInput
   metrics?: Prisma.MetricPointCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineCreateNestedManyWithoutRunInput
@@ -575,6 +617,7 @@ export type RunCreateInput = {
   stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
   events?: Prisma.RunEventCreateNestedManyWithoutRunInput
   family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
+  sweep?: Prisma.SweepCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateInput = {
@@ -604,6 +647,9 @@ export type RunUncheckedCreateInput = {
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
   familyId?: string | null
+  sweepId?: string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUncheckedCreateNestedManyWithoutRunInput
   metrics?: Prisma.MetricPointUncheckedCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineUncheckedCreateNestedManyWithoutRunInput
@@ -639,6 +685,8 @@ export type RunUpdateInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUpdateManyWithoutRunNestedInput
   metrics?: Prisma.MetricPointUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUpdateManyWithoutRunNestedInput
@@ -647,6 +695,7 @@ export type RunUpdateInput = {
   stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
   events?: Prisma.RunEventUpdateManyWithoutRunNestedInput
   family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
+  sweep?: Prisma.SweepUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateInput = {
@@ -676,6 +725,9 @@ export type RunUncheckedUpdateInput = {
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sweepId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUncheckedUpdateManyWithoutRunNestedInput
   metrics?: Prisma.MetricPointUncheckedUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUncheckedUpdateManyWithoutRunNestedInput
@@ -712,6 +764,9 @@ export type RunCreateManyInput = {
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
   familyId?: string | null
+  sweepId?: string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
 }
 
 export type RunUpdateManyMutationInput = {
@@ -740,6 +795,8 @@ export type RunUpdateManyMutationInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
 }
 
 export type RunUncheckedUpdateManyInput = {
@@ -769,6 +826,14 @@ export type RunUncheckedUpdateManyInput = {
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sweepId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+}
+
+export type RunSweepIdTrialIndexCompoundUniqueInput = {
+  sweepId: string
+  trialIndex: number
 }
 
 export type RunCountOrderByAggregateInput = {
@@ -798,6 +863,9 @@ export type RunCountOrderByAggregateInput = {
   endedAt?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrder
   familyId?: Prisma.SortOrder
+  sweepId?: Prisma.SortOrder
+  trialIndex?: Prisma.SortOrder
+  trialParams?: Prisma.SortOrder
 }
 
 export type RunAvgOrderByAggregateInput = {
@@ -806,6 +874,7 @@ export type RunAvgOrderByAggregateInput = {
   progress?: Prisma.SortOrder
   keyMetricValue?: Prisma.SortOrder
   keyMetricStep?: Prisma.SortOrder
+  trialIndex?: Prisma.SortOrder
 }
 
 export type RunMaxOrderByAggregateInput = {
@@ -832,6 +901,8 @@ export type RunMaxOrderByAggregateInput = {
   endedAt?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrder
   familyId?: Prisma.SortOrder
+  sweepId?: Prisma.SortOrder
+  trialIndex?: Prisma.SortOrder
 }
 
 export type RunMinOrderByAggregateInput = {
@@ -858,6 +929,8 @@ export type RunMinOrderByAggregateInput = {
   endedAt?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrder
   familyId?: Prisma.SortOrder
+  sweepId?: Prisma.SortOrder
+  trialIndex?: Prisma.SortOrder
 }
 
 export type RunSumOrderByAggregateInput = {
@@ -866,6 +939,7 @@ export type RunSumOrderByAggregateInput = {
   progress?: Prisma.SortOrder
   keyMetricValue?: Prisma.SortOrder
   keyMetricStep?: Prisma.SortOrder
+  trialIndex?: Prisma.SortOrder
 }
 
 export type RunScalarRelationFilter = {
@@ -1082,6 +1156,48 @@ export type RunUpdateOneRequiredWithoutStitchesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.RunUpdateToOneWithWhereWithoutStitchesInput, Prisma.RunUpdateWithoutStitchesInput>, Prisma.RunUncheckedUpdateWithoutStitchesInput>
 }
 
+export type RunCreateNestedManyWithoutSweepInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutSweepInput, Prisma.RunUncheckedCreateWithoutSweepInput> | Prisma.RunCreateWithoutSweepInput[] | Prisma.RunUncheckedCreateWithoutSweepInput[]
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutSweepInput | Prisma.RunCreateOrConnectWithoutSweepInput[]
+  createMany?: Prisma.RunCreateManySweepInputEnvelope
+  connect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+}
+
+export type RunUncheckedCreateNestedManyWithoutSweepInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutSweepInput, Prisma.RunUncheckedCreateWithoutSweepInput> | Prisma.RunCreateWithoutSweepInput[] | Prisma.RunUncheckedCreateWithoutSweepInput[]
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutSweepInput | Prisma.RunCreateOrConnectWithoutSweepInput[]
+  createMany?: Prisma.RunCreateManySweepInputEnvelope
+  connect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+}
+
+export type RunUpdateManyWithoutSweepNestedInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutSweepInput, Prisma.RunUncheckedCreateWithoutSweepInput> | Prisma.RunCreateWithoutSweepInput[] | Prisma.RunUncheckedCreateWithoutSweepInput[]
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutSweepInput | Prisma.RunCreateOrConnectWithoutSweepInput[]
+  upsert?: Prisma.RunUpsertWithWhereUniqueWithoutSweepInput | Prisma.RunUpsertWithWhereUniqueWithoutSweepInput[]
+  createMany?: Prisma.RunCreateManySweepInputEnvelope
+  set?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  disconnect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  delete?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  connect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  update?: Prisma.RunUpdateWithWhereUniqueWithoutSweepInput | Prisma.RunUpdateWithWhereUniqueWithoutSweepInput[]
+  updateMany?: Prisma.RunUpdateManyWithWhereWithoutSweepInput | Prisma.RunUpdateManyWithWhereWithoutSweepInput[]
+  deleteMany?: Prisma.RunScalarWhereInput | Prisma.RunScalarWhereInput[]
+}
+
+export type RunUncheckedUpdateManyWithoutSweepNestedInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutSweepInput, Prisma.RunUncheckedCreateWithoutSweepInput> | Prisma.RunCreateWithoutSweepInput[] | Prisma.RunUncheckedCreateWithoutSweepInput[]
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutSweepInput | Prisma.RunCreateOrConnectWithoutSweepInput[]
+  upsert?: Prisma.RunUpsertWithWhereUniqueWithoutSweepInput | Prisma.RunUpsertWithWhereUniqueWithoutSweepInput[]
+  createMany?: Prisma.RunCreateManySweepInputEnvelope
+  set?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  disconnect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  delete?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  connect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  update?: Prisma.RunUpdateWithWhereUniqueWithoutSweepInput | Prisma.RunUpdateWithWhereUniqueWithoutSweepInput[]
+  updateMany?: Prisma.RunUpdateManyWithWhereWithoutSweepInput | Prisma.RunUpdateManyWithWhereWithoutSweepInput[]
+  deleteMany?: Prisma.RunScalarWhereInput | Prisma.RunScalarWhereInput[]
+}
+
 export type RunCreateWithoutAttemptsInput = {
   id: string
   kind: string
@@ -1108,6 +1224,8 @@ export type RunCreateWithoutAttemptsInput = {
   startedAt?: Date | string | null
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.MetricPointCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineCreateNestedManyWithoutRunInput
   checkpoints?: Prisma.CheckpointCreateNestedManyWithoutRunInput
@@ -1115,6 +1233,7 @@ export type RunCreateWithoutAttemptsInput = {
   stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
   events?: Prisma.RunEventCreateNestedManyWithoutRunInput
   family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
+  sweep?: Prisma.SweepCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutAttemptsInput = {
@@ -1144,6 +1263,9 @@ export type RunUncheckedCreateWithoutAttemptsInput = {
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
   familyId?: string | null
+  sweepId?: string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.MetricPointUncheckedCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineUncheckedCreateNestedManyWithoutRunInput
   checkpoints?: Prisma.CheckpointUncheckedCreateNestedManyWithoutRunInput
@@ -1194,6 +1316,8 @@ export type RunUpdateWithoutAttemptsInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.MetricPointUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUpdateManyWithoutRunNestedInput
@@ -1201,6 +1325,7 @@ export type RunUpdateWithoutAttemptsInput = {
   stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
   events?: Prisma.RunEventUpdateManyWithoutRunNestedInput
   family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
+  sweep?: Prisma.SweepUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutAttemptsInput = {
@@ -1230,6 +1355,9 @@ export type RunUncheckedUpdateWithoutAttemptsInput = {
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sweepId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.MetricPointUncheckedUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUncheckedUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUncheckedUpdateManyWithoutRunNestedInput
@@ -1264,6 +1392,8 @@ export type RunCreateWithoutMetricsInput = {
   startedAt?: Date | string | null
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineCreateNestedManyWithoutRunInput
   checkpoints?: Prisma.CheckpointCreateNestedManyWithoutRunInput
@@ -1271,6 +1401,7 @@ export type RunCreateWithoutMetricsInput = {
   stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
   events?: Prisma.RunEventCreateNestedManyWithoutRunInput
   family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
+  sweep?: Prisma.SweepCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutMetricsInput = {
@@ -1300,6 +1431,9 @@ export type RunUncheckedCreateWithoutMetricsInput = {
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
   familyId?: string | null
+  sweepId?: string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUncheckedCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineUncheckedCreateNestedManyWithoutRunInput
   checkpoints?: Prisma.CheckpointUncheckedCreateNestedManyWithoutRunInput
@@ -1350,6 +1484,8 @@ export type RunUpdateWithoutMetricsInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUpdateManyWithoutRunNestedInput
@@ -1357,6 +1493,7 @@ export type RunUpdateWithoutMetricsInput = {
   stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
   events?: Prisma.RunEventUpdateManyWithoutRunNestedInput
   family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
+  sweep?: Prisma.SweepUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutMetricsInput = {
@@ -1386,6 +1523,9 @@ export type RunUncheckedUpdateWithoutMetricsInput = {
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sweepId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUncheckedUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUncheckedUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUncheckedUpdateManyWithoutRunNestedInput
@@ -1420,6 +1560,8 @@ export type RunCreateWithoutLogsInput = {
   startedAt?: Date | string | null
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptCreateNestedManyWithoutRunInput
   metrics?: Prisma.MetricPointCreateNestedManyWithoutRunInput
   checkpoints?: Prisma.CheckpointCreateNestedManyWithoutRunInput
@@ -1427,6 +1569,7 @@ export type RunCreateWithoutLogsInput = {
   stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
   events?: Prisma.RunEventCreateNestedManyWithoutRunInput
   family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
+  sweep?: Prisma.SweepCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutLogsInput = {
@@ -1456,6 +1599,9 @@ export type RunUncheckedCreateWithoutLogsInput = {
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
   familyId?: string | null
+  sweepId?: string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUncheckedCreateNestedManyWithoutRunInput
   metrics?: Prisma.MetricPointUncheckedCreateNestedManyWithoutRunInput
   checkpoints?: Prisma.CheckpointUncheckedCreateNestedManyWithoutRunInput
@@ -1506,6 +1652,8 @@ export type RunUpdateWithoutLogsInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUpdateManyWithoutRunNestedInput
   metrics?: Prisma.MetricPointUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUpdateManyWithoutRunNestedInput
@@ -1513,6 +1661,7 @@ export type RunUpdateWithoutLogsInput = {
   stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
   events?: Prisma.RunEventUpdateManyWithoutRunNestedInput
   family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
+  sweep?: Prisma.SweepUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutLogsInput = {
@@ -1542,6 +1691,9 @@ export type RunUncheckedUpdateWithoutLogsInput = {
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sweepId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUncheckedUpdateManyWithoutRunNestedInput
   metrics?: Prisma.MetricPointUncheckedUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUncheckedUpdateManyWithoutRunNestedInput
@@ -1576,6 +1728,8 @@ export type RunCreateWithoutCheckpointsInput = {
   startedAt?: Date | string | null
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptCreateNestedManyWithoutRunInput
   metrics?: Prisma.MetricPointCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineCreateNestedManyWithoutRunInput
@@ -1583,6 +1737,7 @@ export type RunCreateWithoutCheckpointsInput = {
   stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
   events?: Prisma.RunEventCreateNestedManyWithoutRunInput
   family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
+  sweep?: Prisma.SweepCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutCheckpointsInput = {
@@ -1612,6 +1767,9 @@ export type RunUncheckedCreateWithoutCheckpointsInput = {
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
   familyId?: string | null
+  sweepId?: string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUncheckedCreateNestedManyWithoutRunInput
   metrics?: Prisma.MetricPointUncheckedCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineUncheckedCreateNestedManyWithoutRunInput
@@ -1662,6 +1820,8 @@ export type RunUpdateWithoutCheckpointsInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUpdateManyWithoutRunNestedInput
   metrics?: Prisma.MetricPointUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUpdateManyWithoutRunNestedInput
@@ -1669,6 +1829,7 @@ export type RunUpdateWithoutCheckpointsInput = {
   stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
   events?: Prisma.RunEventUpdateManyWithoutRunNestedInput
   family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
+  sweep?: Prisma.SweepUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutCheckpointsInput = {
@@ -1698,6 +1859,9 @@ export type RunUncheckedUpdateWithoutCheckpointsInput = {
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sweepId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUncheckedUpdateManyWithoutRunNestedInput
   metrics?: Prisma.MetricPointUncheckedUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUncheckedUpdateManyWithoutRunNestedInput
@@ -1732,6 +1896,8 @@ export type RunCreateWithoutModelsInput = {
   startedAt?: Date | string | null
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptCreateNestedManyWithoutRunInput
   metrics?: Prisma.MetricPointCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineCreateNestedManyWithoutRunInput
@@ -1739,6 +1905,7 @@ export type RunCreateWithoutModelsInput = {
   stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
   events?: Prisma.RunEventCreateNestedManyWithoutRunInput
   family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
+  sweep?: Prisma.SweepCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutModelsInput = {
@@ -1768,6 +1935,9 @@ export type RunUncheckedCreateWithoutModelsInput = {
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
   familyId?: string | null
+  sweepId?: string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUncheckedCreateNestedManyWithoutRunInput
   metrics?: Prisma.MetricPointUncheckedCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineUncheckedCreateNestedManyWithoutRunInput
@@ -1818,6 +1988,8 @@ export type RunUpdateWithoutModelsInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUpdateManyWithoutRunNestedInput
   metrics?: Prisma.MetricPointUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUpdateManyWithoutRunNestedInput
@@ -1825,6 +1997,7 @@ export type RunUpdateWithoutModelsInput = {
   stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
   events?: Prisma.RunEventUpdateManyWithoutRunNestedInput
   family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
+  sweep?: Prisma.SweepUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutModelsInput = {
@@ -1854,6 +2027,9 @@ export type RunUncheckedUpdateWithoutModelsInput = {
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sweepId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUncheckedUpdateManyWithoutRunNestedInput
   metrics?: Prisma.MetricPointUncheckedUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUncheckedUpdateManyWithoutRunNestedInput
@@ -1888,6 +2064,8 @@ export type RunCreateWithoutFamilyInput = {
   startedAt?: Date | string | null
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptCreateNestedManyWithoutRunInput
   metrics?: Prisma.MetricPointCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineCreateNestedManyWithoutRunInput
@@ -1895,6 +2073,7 @@ export type RunCreateWithoutFamilyInput = {
   models?: Prisma.ModelCreateNestedManyWithoutRunInput
   stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
   events?: Prisma.RunEventCreateNestedManyWithoutRunInput
+  sweep?: Prisma.SweepCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutFamilyInput = {
@@ -1923,6 +2102,9 @@ export type RunUncheckedCreateWithoutFamilyInput = {
   startedAt?: Date | string | null
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
+  sweepId?: string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUncheckedCreateNestedManyWithoutRunInput
   metrics?: Prisma.MetricPointUncheckedCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineUncheckedCreateNestedManyWithoutRunInput
@@ -1988,6 +2170,9 @@ export type RunScalarWhereInput = {
   endedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   cancelRequestedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   familyId?: Prisma.StringNullableFilter<"Run"> | string | null
+  sweepId?: Prisma.StringNullableFilter<"Run"> | string | null
+  trialIndex?: Prisma.IntNullableFilter<"Run"> | number | null
+  trialParams?: Prisma.JsonNullableFilter<"Run">
 }
 
 export type RunCreateWithoutEventsInput = {
@@ -2016,6 +2201,8 @@ export type RunCreateWithoutEventsInput = {
   startedAt?: Date | string | null
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptCreateNestedManyWithoutRunInput
   metrics?: Prisma.MetricPointCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineCreateNestedManyWithoutRunInput
@@ -2023,6 +2210,7 @@ export type RunCreateWithoutEventsInput = {
   models?: Prisma.ModelCreateNestedManyWithoutRunInput
   stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
   family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
+  sweep?: Prisma.SweepCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutEventsInput = {
@@ -2052,6 +2240,9 @@ export type RunUncheckedCreateWithoutEventsInput = {
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
   familyId?: string | null
+  sweepId?: string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUncheckedCreateNestedManyWithoutRunInput
   metrics?: Prisma.MetricPointUncheckedCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineUncheckedCreateNestedManyWithoutRunInput
@@ -2102,6 +2293,8 @@ export type RunUpdateWithoutEventsInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUpdateManyWithoutRunNestedInput
   metrics?: Prisma.MetricPointUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUpdateManyWithoutRunNestedInput
@@ -2109,6 +2302,7 @@ export type RunUpdateWithoutEventsInput = {
   models?: Prisma.ModelUpdateManyWithoutRunNestedInput
   stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
   family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
+  sweep?: Prisma.SweepUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutEventsInput = {
@@ -2138,6 +2332,9 @@ export type RunUncheckedUpdateWithoutEventsInput = {
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sweepId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUncheckedUpdateManyWithoutRunNestedInput
   metrics?: Prisma.MetricPointUncheckedUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUncheckedUpdateManyWithoutRunNestedInput
@@ -2172,6 +2369,8 @@ export type RunCreateWithoutStitchesInput = {
   startedAt?: Date | string | null
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptCreateNestedManyWithoutRunInput
   metrics?: Prisma.MetricPointCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineCreateNestedManyWithoutRunInput
@@ -2179,6 +2378,7 @@ export type RunCreateWithoutStitchesInput = {
   models?: Prisma.ModelCreateNestedManyWithoutRunInput
   events?: Prisma.RunEventCreateNestedManyWithoutRunInput
   family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
+  sweep?: Prisma.SweepCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutStitchesInput = {
@@ -2208,6 +2408,9 @@ export type RunUncheckedCreateWithoutStitchesInput = {
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
   familyId?: string | null
+  sweepId?: string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUncheckedCreateNestedManyWithoutRunInput
   metrics?: Prisma.MetricPointUncheckedCreateNestedManyWithoutRunInput
   logs?: Prisma.LogLineUncheckedCreateNestedManyWithoutRunInput
@@ -2258,6 +2461,8 @@ export type RunUpdateWithoutStitchesInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUpdateManyWithoutRunNestedInput
   metrics?: Prisma.MetricPointUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUpdateManyWithoutRunNestedInput
@@ -2265,6 +2470,7 @@ export type RunUpdateWithoutStitchesInput = {
   models?: Prisma.ModelUpdateManyWithoutRunNestedInput
   events?: Prisma.RunEventUpdateManyWithoutRunNestedInput
   family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
+  sweep?: Prisma.SweepUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutStitchesInput = {
@@ -2294,12 +2500,117 @@ export type RunUncheckedUpdateWithoutStitchesInput = {
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sweepId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUncheckedUpdateManyWithoutRunNestedInput
   metrics?: Prisma.MetricPointUncheckedUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUncheckedUpdateManyWithoutRunNestedInput
   checkpoints?: Prisma.CheckpointUncheckedUpdateManyWithoutRunNestedInput
   models?: Prisma.ModelUncheckedUpdateManyWithoutRunNestedInput
   events?: Prisma.RunEventUncheckedUpdateManyWithoutRunNestedInput
+}
+
+export type RunCreateWithoutSweepInput = {
+  id: string
+  kind: string
+  name?: string | null
+  status?: $Enums.RunStatus
+  statusReason?: string | null
+  priority?: number
+  resourceClass: string
+  resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  maxAttempts?: number
+  idempotencyKey?: string | null
+  queueJobId?: string | null
+  result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: string | null
+  backend?: string | null
+  workerId?: string | null
+  progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  cancelRequestedAt?: Date | string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  attempts?: Prisma.AttemptCreateNestedManyWithoutRunInput
+  metrics?: Prisma.MetricPointCreateNestedManyWithoutRunInput
+  logs?: Prisma.LogLineCreateNestedManyWithoutRunInput
+  checkpoints?: Prisma.CheckpointCreateNestedManyWithoutRunInput
+  models?: Prisma.ModelCreateNestedManyWithoutRunInput
+  stitches?: Prisma.StitchResultCreateNestedManyWithoutRunInput
+  events?: Prisma.RunEventCreateNestedManyWithoutRunInput
+  family?: Prisma.FamilyCreateNestedOneWithoutRunsInput
+}
+
+export type RunUncheckedCreateWithoutSweepInput = {
+  id: string
+  kind: string
+  name?: string | null
+  status?: $Enums.RunStatus
+  statusReason?: string | null
+  priority?: number
+  resourceClass: string
+  resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  maxAttempts?: number
+  idempotencyKey?: string | null
+  queueJobId?: string | null
+  result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: string | null
+  backend?: string | null
+  workerId?: string | null
+  progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  cancelRequestedAt?: Date | string | null
+  familyId?: string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  attempts?: Prisma.AttemptUncheckedCreateNestedManyWithoutRunInput
+  metrics?: Prisma.MetricPointUncheckedCreateNestedManyWithoutRunInput
+  logs?: Prisma.LogLineUncheckedCreateNestedManyWithoutRunInput
+  checkpoints?: Prisma.CheckpointUncheckedCreateNestedManyWithoutRunInput
+  models?: Prisma.ModelUncheckedCreateNestedManyWithoutRunInput
+  stitches?: Prisma.StitchResultUncheckedCreateNestedManyWithoutRunInput
+  events?: Prisma.RunEventUncheckedCreateNestedManyWithoutRunInput
+}
+
+export type RunCreateOrConnectWithoutSweepInput = {
+  where: Prisma.RunWhereUniqueInput
+  create: Prisma.XOR<Prisma.RunCreateWithoutSweepInput, Prisma.RunUncheckedCreateWithoutSweepInput>
+}
+
+export type RunCreateManySweepInputEnvelope = {
+  data: Prisma.RunCreateManySweepInput | Prisma.RunCreateManySweepInput[]
+  skipDuplicates?: boolean
+}
+
+export type RunUpsertWithWhereUniqueWithoutSweepInput = {
+  where: Prisma.RunWhereUniqueInput
+  update: Prisma.XOR<Prisma.RunUpdateWithoutSweepInput, Prisma.RunUncheckedUpdateWithoutSweepInput>
+  create: Prisma.XOR<Prisma.RunCreateWithoutSweepInput, Prisma.RunUncheckedCreateWithoutSweepInput>
+}
+
+export type RunUpdateWithWhereUniqueWithoutSweepInput = {
+  where: Prisma.RunWhereUniqueInput
+  data: Prisma.XOR<Prisma.RunUpdateWithoutSweepInput, Prisma.RunUncheckedUpdateWithoutSweepInput>
+}
+
+export type RunUpdateManyWithWhereWithoutSweepInput = {
+  where: Prisma.RunScalarWhereInput
+  data: Prisma.XOR<Prisma.RunUpdateManyMutationInput, Prisma.RunUncheckedUpdateManyWithoutSweepInput>
 }
 
 export type RunCreateManyFamilyInput = {
@@ -2328,6 +2639,9 @@ export type RunCreateManyFamilyInput = {
   startedAt?: Date | string | null
   endedAt?: Date | string | null
   cancelRequestedAt?: Date | string | null
+  sweepId?: string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
 }
 
 export type RunUpdateWithoutFamilyInput = {
@@ -2356,6 +2670,8 @@ export type RunUpdateWithoutFamilyInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUpdateManyWithoutRunNestedInput
   metrics?: Prisma.MetricPointUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUpdateManyWithoutRunNestedInput
@@ -2363,6 +2679,7 @@ export type RunUpdateWithoutFamilyInput = {
   models?: Prisma.ModelUpdateManyWithoutRunNestedInput
   stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
   events?: Prisma.RunEventUpdateManyWithoutRunNestedInput
+  sweep?: Prisma.SweepUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutFamilyInput = {
@@ -2391,6 +2708,9 @@ export type RunUncheckedUpdateWithoutFamilyInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sweepId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   attempts?: Prisma.AttemptUncheckedUpdateManyWithoutRunNestedInput
   metrics?: Prisma.MetricPointUncheckedUpdateManyWithoutRunNestedInput
   logs?: Prisma.LogLineUncheckedUpdateManyWithoutRunNestedInput
@@ -2426,6 +2746,147 @@ export type RunUncheckedUpdateManyWithoutFamilyInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sweepId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+}
+
+export type RunCreateManySweepInput = {
+  id: string
+  kind: string
+  name?: string | null
+  status?: $Enums.RunStatus
+  statusReason?: string | null
+  priority?: number
+  resourceClass: string
+  resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  maxAttempts?: number
+  idempotencyKey?: string | null
+  queueJobId?: string | null
+  result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: string | null
+  backend?: string | null
+  workerId?: string | null
+  progress?: number
+  keyMetricName?: string | null
+  keyMetricValue?: number | null
+  keyMetricStep?: number | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  cancelRequestedAt?: Date | string | null
+  familyId?: string | null
+  trialIndex?: number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+}
+
+export type RunUpdateWithoutSweepInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  kind?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  priority?: Prisma.IntFieldUpdateOperationsInput | number
+  resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
+  resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  attempts?: Prisma.AttemptUpdateManyWithoutRunNestedInput
+  metrics?: Prisma.MetricPointUpdateManyWithoutRunNestedInput
+  logs?: Prisma.LogLineUpdateManyWithoutRunNestedInput
+  checkpoints?: Prisma.CheckpointUpdateManyWithoutRunNestedInput
+  models?: Prisma.ModelUpdateManyWithoutRunNestedInput
+  stitches?: Prisma.StitchResultUpdateManyWithoutRunNestedInput
+  events?: Prisma.RunEventUpdateManyWithoutRunNestedInput
+  family?: Prisma.FamilyUpdateOneWithoutRunsNestedInput
+}
+
+export type RunUncheckedUpdateWithoutSweepInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  kind?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  priority?: Prisma.IntFieldUpdateOperationsInput | number
+  resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
+  resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  attempts?: Prisma.AttemptUncheckedUpdateManyWithoutRunNestedInput
+  metrics?: Prisma.MetricPointUncheckedUpdateManyWithoutRunNestedInput
+  logs?: Prisma.LogLineUncheckedUpdateManyWithoutRunNestedInput
+  checkpoints?: Prisma.CheckpointUncheckedUpdateManyWithoutRunNestedInput
+  models?: Prisma.ModelUncheckedUpdateManyWithoutRunNestedInput
+  stitches?: Prisma.StitchResultUncheckedUpdateManyWithoutRunNestedInput
+  events?: Prisma.RunEventUncheckedUpdateManyWithoutRunNestedInput
+}
+
+export type RunUncheckedUpdateManyWithoutSweepInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  kind?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  priority?: Prisma.IntFieldUpdateOperationsInput | number
+  resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
+  resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  queueJobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  progress?: Prisma.FloatFieldUpdateOperationsInput | number
+  keyMetricName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keyMetricValue?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  keyMetricStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  familyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParams?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
 }
 
 
@@ -2540,6 +3001,9 @@ export type RunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   endedAt?: boolean
   cancelRequestedAt?: boolean
   familyId?: boolean
+  sweepId?: boolean
+  trialIndex?: boolean
+  trialParams?: boolean
   attempts?: boolean | Prisma.Run$attemptsArgs<ExtArgs>
   metrics?: boolean | Prisma.Run$metricsArgs<ExtArgs>
   logs?: boolean | Prisma.Run$logsArgs<ExtArgs>
@@ -2548,6 +3012,7 @@ export type RunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   stitches?: boolean | Prisma.Run$stitchesArgs<ExtArgs>
   events?: boolean | Prisma.Run$eventsArgs<ExtArgs>
   family?: boolean | Prisma.Run$familyArgs<ExtArgs>
+  sweep?: boolean | Prisma.Run$sweepArgs<ExtArgs>
   _count?: boolean | Prisma.RunCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["run"]>
 
@@ -2578,7 +3043,11 @@ export type RunSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extension
   endedAt?: boolean
   cancelRequestedAt?: boolean
   familyId?: boolean
+  sweepId?: boolean
+  trialIndex?: boolean
+  trialParams?: boolean
   family?: boolean | Prisma.Run$familyArgs<ExtArgs>
+  sweep?: boolean | Prisma.Run$sweepArgs<ExtArgs>
 }, ExtArgs["result"]["run"]>
 
 export type RunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -2608,7 +3077,11 @@ export type RunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extension
   endedAt?: boolean
   cancelRequestedAt?: boolean
   familyId?: boolean
+  sweepId?: boolean
+  trialIndex?: boolean
+  trialParams?: boolean
   family?: boolean | Prisma.Run$familyArgs<ExtArgs>
+  sweep?: boolean | Prisma.Run$sweepArgs<ExtArgs>
 }, ExtArgs["result"]["run"]>
 
 export type RunSelectScalar = {
@@ -2638,9 +3111,12 @@ export type RunSelectScalar = {
   endedAt?: boolean
   cancelRequestedAt?: boolean
   familyId?: boolean
+  sweepId?: boolean
+  trialIndex?: boolean
+  trialParams?: boolean
 }
 
-export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "kind" | "name" | "status" | "statusReason" | "priority" | "resourceClass" | "resources" | "spec" | "maxAttempts" | "idempotencyKey" | "queueJobId" | "result" | "error" | "backend" | "workerId" | "progress" | "keyMetricName" | "keyMetricValue" | "keyMetricStep" | "createdAt" | "updatedAt" | "startedAt" | "endedAt" | "cancelRequestedAt" | "familyId", ExtArgs["result"]["run"]>
+export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "kind" | "name" | "status" | "statusReason" | "priority" | "resourceClass" | "resources" | "spec" | "maxAttempts" | "idempotencyKey" | "queueJobId" | "result" | "error" | "backend" | "workerId" | "progress" | "keyMetricName" | "keyMetricValue" | "keyMetricStep" | "createdAt" | "updatedAt" | "startedAt" | "endedAt" | "cancelRequestedAt" | "familyId" | "sweepId" | "trialIndex" | "trialParams", ExtArgs["result"]["run"]>
 export type RunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   attempts?: boolean | Prisma.Run$attemptsArgs<ExtArgs>
   metrics?: boolean | Prisma.Run$metricsArgs<ExtArgs>
@@ -2650,13 +3126,16 @@ export type RunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   stitches?: boolean | Prisma.Run$stitchesArgs<ExtArgs>
   events?: boolean | Prisma.Run$eventsArgs<ExtArgs>
   family?: boolean | Prisma.Run$familyArgs<ExtArgs>
+  sweep?: boolean | Prisma.Run$sweepArgs<ExtArgs>
   _count?: boolean | Prisma.RunCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type RunIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   family?: boolean | Prisma.Run$familyArgs<ExtArgs>
+  sweep?: boolean | Prisma.Run$sweepArgs<ExtArgs>
 }
 export type RunIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   family?: boolean | Prisma.Run$familyArgs<ExtArgs>
+  sweep?: boolean | Prisma.Run$sweepArgs<ExtArgs>
 }
 
 export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2670,6 +3149,7 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     stitches: Prisma.$StitchResultPayload<ExtArgs>[]
     events: Prisma.$RunEventPayload<ExtArgs>[]
     family: Prisma.$FamilyPayload<ExtArgs> | null
+    sweep: Prisma.$SweepPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     /**
@@ -2713,6 +3193,12 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
      * Set on the train runs of an anchor family.
      */
     familyId: string | null
+    /**
+     * Set on the trials of a sweep: the sweep, the trial's index in its plan and its parameter values.
+     */
+    sweepId: string | null
+    trialIndex: number | null
+    trialParams: runtime.JsonValue | null
   }, ExtArgs["result"]["run"]>
   composites: {}
 }
@@ -3115,6 +3601,7 @@ export interface Prisma__RunClient<T, Null = never, ExtArgs extends runtime.Type
   stitches<T extends Prisma.Run$stitchesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$stitchesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StitchResultPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   events<T extends Prisma.Run$eventsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$eventsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$RunEventPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   family<T extends Prisma.Run$familyArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$familyArgs<ExtArgs>>): Prisma.Prisma__FamilyClient<runtime.Types.Result.GetResult<Prisma.$FamilyPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  sweep<T extends Prisma.Run$sweepArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$sweepArgs<ExtArgs>>): Prisma.Prisma__SweepClient<runtime.Types.Result.GetResult<Prisma.$SweepPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -3170,6 +3657,9 @@ export interface RunFieldRefs {
   readonly endedAt: Prisma.FieldRef<"Run", 'DateTime'>
   readonly cancelRequestedAt: Prisma.FieldRef<"Run", 'DateTime'>
   readonly familyId: Prisma.FieldRef<"Run", 'String'>
+  readonly sweepId: Prisma.FieldRef<"Run", 'String'>
+  readonly trialIndex: Prisma.FieldRef<"Run", 'Int'>
+  readonly trialParams: Prisma.FieldRef<"Run", 'Json'>
 }
     
 
@@ -3755,6 +4245,25 @@ export type Run$familyArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs
    */
   include?: Prisma.FamilyInclude<ExtArgs> | null
   where?: Prisma.FamilyWhereInput
+}
+
+/**
+ * Run.sweep
+ */
+export type Run$sweepArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Sweep
+   */
+  select?: Prisma.SweepSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Sweep
+   */
+  omit?: Prisma.SweepOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SweepInclude<ExtArgs> | null
+  where?: Prisma.SweepWhereInput
 }
 
 /**

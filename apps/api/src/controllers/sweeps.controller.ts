@@ -1,0 +1,54 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { SweepsService } from '../services/sweeps.service.js';
+import { ref } from '../http/openapi.js';
+import { parseQuery } from '../http/query.js';
+
+const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
+
+@ApiTags('sweeps')
+@Controller('v1/sweeps')
+export class SweepsController {
+  constructor(private readonly sweeps: SweepsService) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Start a sweep',
+    description:
+      'Grid or random search over spec paths of a base run. Every trial is validated before anything runs; `concurrency` trials run at once; ' +
+      'with `earlyStopping` the median rule cancels trials worse than the finished ones; trials are ranked by `objective`.',
+  })
+  @ApiBody({ schema: ref('CreateSweepRequest') })
+  @ApiResponse({ status: 201, schema: ref('Sweep') })
+  @ApiResponse({ status: 400, description: 'Invalid request or a trial that is not a valid run; `issues` names the parameter', schema: ref('Error') })
+  create(@Body() body: unknown) {
+    return this.sweeps.create(body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Sweeps, newest first' })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
+  @ApiResponse({ status: 200, schema: ref('SweepList') })
+  list(@Query() query: unknown) {
+    return this.sweeps.list(parseQuery(listQuery, query).limit);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A sweep with its trials, best objective first' })
+  @ApiResponse({ status: 200, schema: ref('Sweep') })
+  @ApiResponse({ status: 404, schema: ref('Error') })
+  get(@Param('id') id: string) {
+    return this.sweeps.get(id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a sweep: no more trials start and the active ones are cancelled' })
+  @ApiResponse({ status: 200, schema: ref('Sweep') })
+  @ApiResponse({ status: 404, schema: ref('Error') })
+  @ApiResponse({ status: 409, description: 'The sweep already ended', schema: ref('Error') })
+  cancel(@Param('id') id: string) {
+    return this.sweeps.cancel(id);
+  }
+}
