@@ -369,6 +369,59 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     expect((await platform.request('GET', '/v1/sweeps/swp_nope')).status).toBe(404);
   });
 
+  it('pipelines: outputs flow to later steps; a failed step skips its dependents or fails the pipeline as it says', async () => {
+    const waitPipeline = async (id: string) => {
+      let pipeline: any;
+      await platform.waitFor(async () => {
+        pipeline = (await platform.request('GET', `/v1/pipelines/${id}`)).body;
+        return pipeline.status !== 'running';
+      }, 60_000, 'the pipeline to end');
+      return pipeline;
+    };
+    const step = (pipeline: any, id: string) => pipeline.steps.find((s: any) => s.id === id);
+
+    const skipping = await platform.request('POST', '/v1/pipelines', {
+      name: 'skip on failure',
+      steps: [
+        { id: 'nap', type: 'run', run: { kind: 'diagnostic', spec: { action: 'sleep', durationMs: 200, steps: 2 } } },
+        // The second step's spec takes a value from the first step's result.
+        { id: 'again', type: 'run', dependsOn: ['nap'], run: { kind: 'diagnostic', name: '${nap.runId}', spec: { action: 'noop' } } },
+        { id: 'broken', type: 'run', onFailure: 'skip', run: { kind: 'diagnostic', spec: { action: 'fail', message: 'on purpose' } } },
+        { id: 'after-broken', type: 'run', dependsOn: ['broken'], run: { kind: 'diagnostic', spec: { action: 'noop' } } },
+      ],
+    });
+    expect(skipping.status, JSON.stringify(skipping.body)).toBe(201);
+    const skipped = await waitPipeline(skipping.body.id);
+    expect(skipped.status).toBe('succeeded');
+    expect(Object.fromEntries(skipped.steps.map((s: any) => [s.id, s.status]))).toEqual({ nap: 'succeeded', again: 'succeeded', broken: 'failed', 'after-broken': 'skipped' });
+    const again = (await platform.request('GET', `/v1/runs/${step(skipped, 'again').runId}`)).body;
+    expect(again.name).toBe(step(skipped, 'nap').runId);
+
+    // A failing step with the default onFailure fails the pipeline: the running step is cancelled, the rest skipped.
+    const failing = await platform.request('POST', '/v1/pipelines', {
+      steps: [
+        { id: 'broken', type: 'run', run: { kind: 'diagnostic', spec: { action: 'fail' } } },
+        { id: 'long', type: 'run', run: { kind: 'diagnostic', spec: { action: 'sleep', durationMs: 20_000, steps: 40 } } },
+        { id: 'later', type: 'run', dependsOn: ['long'], run: { kind: 'diagnostic', spec: { action: 'noop' } } },
+      ],
+    });
+    const failed = await waitPipeline(failing.body.id);
+    expect(failed.status).toBe('failed');
+    expect(Object.fromEntries(failed.steps.map((s: any) => [s.id, s.status]))).toEqual({ broken: 'failed', long: 'cancelled', later: 'skipped' });
+    expect((await platform.waitForRun(step(failed, 'long').runId, ['cancelled', 'succeeded', 'failed'], 10_000)).status).toBe('cancelled');
+
+    // Cancelling a pipeline cancels its running step.
+    const cancelling = await platform.request('POST', '/v1/pipelines', { steps: [{ id: 'nap', type: 'run', run: { kind: 'diagnostic', spec: { action: 'sleep', durationMs: 20_000, steps: 40 } } }] });
+    const cancelled = await platform.request('POST', `/v1/pipelines/${cancelling.body.id}/cancel`);
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', steps: [{ id: 'nap', status: 'cancelled' }] });
+    expect((await platform.waitForRun(step(cancelled.body, 'nap').runId, ['cancelled', 'succeeded', 'failed'], 10_000)).status).toBe('cancelled');
+    expect((await platform.request('POST', `/v1/pipelines/${cancelling.body.id}/cancel`)).status).toBe(409);
+
+    const invalid = await platform.request('POST', '/v1/pipelines', { steps: [{ id: 'a', type: 'run', dependsOn: ['b'], run: { kind: 'diagnostic' } }] });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.issues[0]).toMatchObject({ path: 'steps.0.dependsOn', message: 'unknown step b' });
+  });
+
   it('describes the job catalog with a JSON Schema per kind', async () => {
     const { kinds } = (await platform.request('GET', '/v1/catalog')).body;
     expect(kinds.map((k: any) => k.kind)).toEqual(['train', 'stitch', 'finetune', 'evaluate', 'diagnostic']);

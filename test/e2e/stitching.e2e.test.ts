@@ -180,6 +180,36 @@ describe('stitching end to end', () => {
     expect(evaluated.result.accuracy).toBeCloseTo(lora.result.testAccuracy, 6);
   }, 400_000);
 
+  it('a pipeline from the anchors to evaluated fine-tunes: stitch → export under a budget → two fine-tunes → their evaluations', async () => {
+    const finetune = (method: string) => ({
+      kind: 'finetune',
+      spec: { modelId: '${export.modelId}', method, data: { task: 'mnist-gt4', testFraction: 0.05 }, steps: 20, batchSize: 32, learningRate: 3e-3 },
+    });
+    const created = await platform.request('POST', '/v1/pipelines', {
+      name: 'anchors to fine-tunes',
+      steps: [
+        { id: 'stitch', type: 'run', run: { kind: 'stitch', spec: { familyId, steps: 10, batchSize: 16, evaluation: { latency: { batchSize: 4, warmup: 1, runs: 2 } } } } },
+        { id: 'export', type: 'export', dependsOn: ['stitch'], export: { runId: '${stitch.runId}' } },
+        { id: 'lora', type: 'run', dependsOn: ['export'], run: finetune('lora') },
+        { id: 'probe', type: 'run', dependsOn: ['export'], run: finetune('linear-probe') },
+        { id: 'eval-lora', type: 'run', dependsOn: ['lora'], run: { kind: 'evaluate', spec: { modelId: '${lora.result.modelId}', metrics: ['top1'] } } },
+        { id: 'eval-probe', type: 'run', dependsOn: ['probe'], run: { kind: 'evaluate', spec: { modelId: '${probe.result.modelId}', metrics: ['top1'] } } },
+      ],
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    let pipeline: any;
+    await platform.waitFor(async () => {
+      pipeline = (await platform.request('GET', `/v1/pipelines/${created.body.id}`)).body;
+      return pipeline.status !== 'running';
+    }, 300_000, 'the pipeline to end');
+    expect(pipeline.status, JSON.stringify(pipeline.steps)).toBe('succeeded');
+    const byId = Object.fromEntries(pipeline.steps.map((s: any) => [s.id, s]));
+    expect(Object.values(byId).map((s: any) => s.status)).toEqual(Array(6).fill('succeeded'));
+    expect(byId.lora.outputs.result.baseModelId).toBe(byId.export.outputs.modelId);
+    expect(byId['eval-lora'].outputs.result.accuracy).toBeCloseTo(byId.lora.outputs.result.testAccuracy, 6);
+    expect(byId['eval-probe'].outputs.result.accuracy).toBeCloseTo(byId.probe.outputs.result.testAccuracy, 6);
+  }, 360_000);
+
   it('lists the dataset registry', async () => {
     const { datasets } = (await platform.request('GET', '/v1/datasets')).body;
     expect(datasets.find((d: any) => d.id === 'mnist')).toMatchObject({ role: 'base', classes: 10 });

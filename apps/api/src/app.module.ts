@@ -10,6 +10,7 @@ import { FamiliesController } from './controllers/families.controller.js';
 import { HealthController } from './controllers/health.controller.js';
 import { ModelsController } from './controllers/models.controller.js';
 import { RunsController } from './controllers/runs.controller.js';
+import { PipelinesController } from './controllers/pipelines.controller.js';
 import { SweepsController } from './controllers/sweeps.controller.js';
 import { StitchesController } from './controllers/stitches.controller.js';
 import { WorkersController } from './controllers/workers.controller.js';
@@ -19,6 +20,7 @@ import { FamiliesRepository } from './repositories/families.repository.js';
 import { ModelsRepository } from './repositories/models.repository.js';
 import { QueueRepository, RUN_QUEUE_NAMES } from './repositories/queue.repository.js';
 import { RunsRepository } from './repositories/runs.repository.js';
+import { PipelinesRepository } from './repositories/pipelines.repository.js';
 import { SweepsRepository } from './repositories/sweeps.repository.js';
 import { StitchesRepository } from './repositories/stitches.repository.js';
 import { WorkersRepository } from './repositories/workers.repository.js';
@@ -30,6 +32,7 @@ import { ModelsService } from './services/models.service.js';
 import { ReconcileService } from './services/reconcile.service.js';
 import { RedisSafetyCheck } from './services/redis-safety.service.js';
 import { RunsService } from './services/runs.service.js';
+import { PipelinesService } from './services/pipelines.service.js';
 import { SweepsService } from './services/sweeps.service.js';
 import { StitchesService } from './services/stitches.service.js';
 import { WorkerConnections } from './services/worker-connections.js';
@@ -62,6 +65,7 @@ export class AppModule {
         DatasetsController,
         StitchesController,
         SweepsController,
+        PipelinesController,
         EventsController,
         FamiliesController,
         ModelsController,
@@ -80,6 +84,7 @@ export class AppModule {
         FamiliesRepository,
         StitchesRepository,
         SweepsRepository,
+        PipelinesRepository,
         QueueRepository,
         WorkerConnections,
         RunsService,
@@ -88,6 +93,7 @@ export class AppModule {
         FamiliesService,
         StitchesService,
         SweepsService,
+        PipelinesService,
         EventsService,
         CoordinatorService,
         RedisSafetyCheck,

@@ -34,8 +34,8 @@ const schema = z.object({
   ANCHORAGE_PROGRESS_DEADLINE_MS: z.coerce.number().int().min(0).default(900_000),
   /** First retry delay after an infrastructure failure; doubled per attempt, capped at 60 s. */
   ANCHORAGE_RETRY_BASE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
-  /** How often running sweeps submit trials and apply early stopping (0: never). */
-  ANCHORAGE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** How often running sweeps and pipelines are advanced (trials submitted, steps started and ended; 0: never). */
+  ANCHORAGE_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** How often the liveness sweep runs (0: never). */
   ANCHORAGE_LIVENESS_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   ANCHORAGE_EVENTS_POLL_MS: z.coerce.number().int().min(20).max(10_000).default(250),
@@ -62,7 +62,7 @@ export interface ApiConfig {
   progressDeadlineMs: number;
   livenessIntervalMs: number;
   retryBaseMs: number;
-  sweepIntervalMs: number;
+  schedulerIntervalMs: number;
   logLevel: string;
   /** Folder of the dashboard's static files; null when it is not served. */
   webDir: string | null;
@@ -98,7 +98,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     progressDeadlineMs: c.ANCHORAGE_PROGRESS_DEADLINE_MS,
     livenessIntervalMs: c.ANCHORAGE_LIVENESS_INTERVAL_MS,
     retryBaseMs: c.ANCHORAGE_RETRY_BASE_MS,
-    sweepIntervalMs: c.ANCHORAGE_SWEEP_INTERVAL_MS,
+    schedulerIntervalMs: c.ANCHORAGE_SCHEDULER_INTERVAL_MS,
     webDir: c.ANCHORAGE_WEB_DIR ? resolve(c.ANCHORAGE_WEB_DIR) : null,
     logLevel: c.LOG_LEVEL,
   };

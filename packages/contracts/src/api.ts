@@ -161,7 +161,7 @@ export const createRunRequestSchema = z
   .discriminatedUnion('kind', createRunRequestSchemas as unknown as [z.ZodObject, ...z.ZodObject[]])
   .meta({ id: 'CreateRunRequest' });
 
-export const REQUEST_SCHEMA_IDS = ['CreateRunRequest', 'CreateFamilyRequest', 'CreateSweepRequest', ...createRunRequestSchemas.map((s) => s.meta()?.id as string)];
+export const REQUEST_SCHEMA_IDS = ['CreateRunRequest', 'CreateFamilyRequest', 'CreateSweepRequest', 'CreatePipelineRequest', ...createRunRequestSchemas.map((s) => s.meta()?.id as string)];
 
 // ---- families and stitches ---------------------------------------------------------------------
 
@@ -293,3 +293,32 @@ export const sweepListSchema = z.object({ sweeps: z.array(sweepSchema) }).meta({
 
 export type SweepView = z.output<typeof sweepSchema>;
 export type SweepTrialView = z.output<typeof sweepTrialSchema>;
+
+// ---- pipelines ---------------------------------------------------------------------------------
+
+export const pipelineStepStateSchema = z.object({
+  id: z.string(),
+  type: z.enum(['run', 'family', 'export']),
+  dependsOn: z.array(z.string()),
+  status: z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled']),
+  runId: z.string().nullable().describe('Run steps: the run'),
+  familyId: z.string().nullable().describe('Family steps: the family'),
+  outputs: z.unknown().describe('What later steps can refer to as ${id.path}'),
+  error: z.string().nullable(),
+});
+
+export const pipelineSchema = z
+  .object({
+    id: z.string(),
+    name: z.string().nullable(),
+    status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+    steps: z.array(pipelineStepStateSchema),
+    createdAt: timestamp.nullable(),
+    endedAt: timestamp.nullable(),
+  })
+  .meta({ id: 'Pipeline' });
+
+export const pipelineListSchema = z.object({ pipelines: z.array(pipelineSchema) }).meta({ id: 'PipelineList' });
+
+export type PipelineView = z.output<typeof pipelineSchema>;
+export type PipelineStepState = z.output<typeof pipelineStepStateSchema>;

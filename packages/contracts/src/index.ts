@@ -7,3 +7,4 @@ export * from './families.js';
 export * from './datasets.js';
 export * from './random.js';
 export * from './sweeps.js';
+export * from './pipelines.js';

@@ -26,6 +26,8 @@ export type CatalogView = Schemas['Catalog'];
 export type SweepView = Schemas['Sweep'];
 export type CreateSweepInput = Schemas['CreateSweepRequest'];
 export type DatasetListView = Schemas['DatasetList'];
+export type PipelineView = Schemas['Pipeline'];
+export type CreatePipelineInput = Schemas['CreatePipelineRequest'];
 export type CreateRunInput = Schemas['CreateRunRequest'];
 export type CreateFamilyInput = Schemas['CreateFamilyRequest'];
 export type ListRunsOptions = NonNullable<paths['/v1/runs']['get']['parameters']['query']>;
@@ -169,6 +171,24 @@ export class AnchorageClient {
 
   cancelSweep(id: string): Promise<SweepView> {
     return this.call(this.api.POST('/v1/sweeps/{id}/cancel', { params: { path: { id } } }));
+  }
+
+  // ---- pipelines ----
+
+  createPipeline(body: CreatePipelineInput): Promise<PipelineView> {
+    return this.call(this.api.POST('/v1/pipelines', { body }));
+  }
+
+  getPipeline(id: string): Promise<PipelineView> {
+    return this.call(this.api.GET('/v1/pipelines/{id}', { params: { path: { id } } }));
+  }
+
+  listPipelines(query: { limit?: number } = {}): Promise<{ pipelines: PipelineView[] }> {
+    return this.call(this.api.GET('/v1/pipelines', { params: { query: defined(query) } }));
+  }
+
+  cancelPipeline(id: string): Promise<PipelineView> {
+    return this.call(this.api.POST('/v1/pipelines/{id}/cancel', { params: { path: { id } } }));
   }
 
   // ---- stitching ----

@@ -44,8 +44,8 @@ export class SweepsService implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.sweepIntervalMs <= 0) return;
-    this.timer = setInterval(() => void this.tick(), this.config.sweepIntervalMs);
+    if (this.config.schedulerIntervalMs <= 0) return;
+    this.timer = setInterval(() => void this.tick(), this.config.schedulerIntervalMs);
     this.timer.unref();
   }
 

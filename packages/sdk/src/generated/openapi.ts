@@ -261,6 +261,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/pipelines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pipelines, newest first */
+        get: operations["PipelinesController_list"];
+        put?: never;
+        /**
+         * Start a pipeline
+         * @description Steps (runs, families, exports) with dependencies; "${step.path}" strings take values from earlier steps' outputs. A failed step fails the pipeline, or with `onFailure: skip` skips only its dependents.
+         */
+        post: operations["PipelinesController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pipelines/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pipeline with the state and outputs of each step */
+        get: operations["PipelinesController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pipelines/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a pipeline: running steps are cancelled, the rest skipped */
+        post: operations["PipelinesController_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/runs/{id}/events": {
         parameters: {
             query?: never;
@@ -1209,6 +1264,34 @@ export interface components {
         SweepList: {
             sweeps: components["schemas"]["Sweep"][];
         };
+        Pipeline: {
+            id: string;
+            name: string | null;
+            /** @enum {string} */
+            status: "running" | "succeeded" | "failed" | "cancelled";
+            steps: {
+                id: string;
+                /** @enum {string} */
+                type: "run" | "family" | "export";
+                dependsOn: string[];
+                /** @enum {string} */
+                status: "pending" | "running" | "succeeded" | "failed" | "skipped" | "cancelled";
+                /** @description Run steps: the run */
+                runId: string | null;
+                /** @description Family steps: the family */
+                familyId: string | null;
+                /** @description What later steps can refer to as ${id.path} */
+                outputs: unknown;
+                error: string | null;
+            }[];
+            /** @description ISO 8601 time */
+            createdAt: string | null;
+            /** @description ISO 8601 time */
+            endedAt: string | null;
+        };
+        PipelineList: {
+            pipelines: components["schemas"]["Pipeline"][];
+        };
         CreateFamilyRequest: {
             name: string;
             /**
@@ -1288,6 +1371,65 @@ export interface components {
                 /** @default 2 */
                 minTrials?: number;
             };
+        };
+        CreatePipelineRequest: {
+            name?: string;
+            steps: ({
+                id: string;
+                /** @default [] */
+                dependsOn?: string[];
+                /**
+                 * @default fail
+                 * @enum {string}
+                 */
+                onFailure?: "fail" | "skip";
+                /** @enum {string} */
+                type: "run";
+                run: {
+                    /** @enum {string} */
+                    kind: "train" | "stitch" | "finetune" | "evaluate" | "diagnostic";
+                    name?: string;
+                    /** @default 0 */
+                    priority?: number;
+                    /** @default {} */
+                    resources?: {
+                        /** @enum {string} */
+                        accelerator?: "cpu" | "gpu" | "any";
+                    };
+                    /** @default 3 */
+                    maxAttempts?: number;
+                    /** @default {} */
+                    spec?: unknown;
+                };
+            } | {
+                id: string;
+                /** @default [] */
+                dependsOn?: string[];
+                /**
+                 * @default fail
+                 * @enum {string}
+                 */
+                onFailure?: "fail" | "skip";
+                /** @enum {string} */
+                type: "family";
+                family: components["schemas"]["CreateFamilyRequest"];
+            } | {
+                id: string;
+                /** @default [] */
+                dependsOn?: string[];
+                /**
+                 * @default fail
+                 * @enum {string}
+                 */
+                onFailure?: "fail" | "skip";
+                /** @enum {string} */
+                type: "export";
+                export: {
+                    runId: string;
+                    maxFlops?: number;
+                    maxLatencyMs?: number;
+                };
+            })[];
         };
     };
     responses: never;
@@ -1832,6 +1974,126 @@ export interface operations {
                 };
             };
             /** @description The sweep already ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    PipelinesController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineList"];
+                };
+            };
+        };
+    };
+    PipelinesController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePipelineRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pipeline"];
+                };
+            };
+            /** @description Invalid steps, unknown dependencies, cycles or references to non-ancestors; `issues` names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    PipelinesController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pipeline"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    PipelinesController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pipeline"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The pipeline already ended */
             409: {
                 headers: {
                     [name: string]: unknown;

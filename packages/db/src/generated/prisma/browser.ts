@@ -74,3 +74,9 @@ export type Worker = Prisma.WorkerModel
  * and its status (running until every trial ended).
  */
 export type Sweep = Prisma.SweepModel
+/**
+ * Model Pipeline
+ * A pipeline: its request (steps with dependencies) and the state of each step (status, run or
+ * family, outputs), advanced by the API's scheduler until every step has ended.
+ */
+export type Pipeline = Prisma.PipelineModel

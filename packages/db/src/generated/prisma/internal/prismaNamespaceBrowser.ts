@@ -61,7 +61,8 @@ export const ModelName = {
   RunEvent: 'RunEvent',
   StitchResult: 'StitchResult',
   Worker: 'Worker',
-  Sweep: 'Sweep'
+  Sweep: 'Sweep',
+  Pipeline: 'Pipeline'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -260,6 +261,19 @@ export const SweepScalarFieldEnum = {
 } as const
 
 export type SweepScalarFieldEnum = (typeof SweepScalarFieldEnum)[keyof typeof SweepScalarFieldEnum]
+
+
+export const PipelineScalarFieldEnum = {
+  id: 'id',
+  name: 'name',
+  status: 'status',
+  request: 'request',
+  state: 'state',
+  createdAt: 'createdAt',
+  endedAt: 'endedAt'
+} as const
+
+export type PipelineScalarFieldEnum = (typeof PipelineScalarFieldEnum)[keyof typeof PipelineScalarFieldEnum]
 
 
 export const SortOrder = {
