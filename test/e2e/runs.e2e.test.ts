@@ -331,7 +331,7 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     expect((await platform.request('POST', '/v1/runs/run_nope/retry')).status).toBe(404);
   });
 
-  it('a sweep of 6 trials runs 2 at a time and ranks its trials by the objective', async () => {
+  it('a sweep of 6 trials runs 2 at a time and ranks its trials by the objective; the median rule stops a poor trial', async () => {
     const created = await platform.request('POST', '/v1/sweeps', {
       name: 'sleepy',
       base: { kind: 'diagnostic', spec: { action: 'sleep', durationMs: 100, steps: 2 } },
@@ -358,6 +358,25 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     const runs = await Promise.all(sweep.trials.map(async (t: any) => (await platform.request('GET', `/v1/runs/${t.runId}`)).body));
     const spans = runs.map((r: any) => [Date.parse(r.createdAt), Date.parse(r.endedAt)]);
     for (const [start] of spans) expect(spans.filter(([s, e]: number[]) => s <= start && start < e).length, JSON.stringify(spans)).toBeLessThanOrEqual(2);
+
+    // The median rule: once two trials finished, a trial whose curve is worse than theirs is stopped.
+    const pruned = await platform.request('POST', '/v1/sweeps', {
+      name: 'pruned',
+      base: { kind: 'diagnostic', spec: { action: 'sleep', durationMs: 1500, steps: 15 } },
+      parameters: { 'spec.value': { values: [1, 2, 9] } },
+      concurrency: 1,
+      objective: { field: 'durationMs', goal: 'min' },
+      earlyStopping: { metric: 'diag/value', goal: 'min', minSteps: 3, minTrials: 2 },
+    });
+    expect(pruned.status, JSON.stringify(pruned.body)).toBe(201);
+    let prunedSweep: any;
+    await platform.waitFor(async () => {
+      prunedSweep = (await platform.request('GET', `/v1/sweeps/${pruned.body.id}`)).body;
+      return prunedSweep.status !== 'running';
+    }, 60_000, 'the pruned sweep to end');
+    const byValue = Object.fromEntries(prunedSweep.trials.map((t: any) => [t.params['spec.value'], t.status]));
+    expect(byValue).toEqual({ 1: 'succeeded', 2: 'succeeded', 9: 'stopped' });
+    expect(prunedSweep.counts.stopped).toBe(1);
 
     const invalid = await platform.request('POST', '/v1/sweeps', {
       base: { kind: 'diagnostic', spec: { action: 'sleep' } },

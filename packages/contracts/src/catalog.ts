@@ -143,6 +143,8 @@ export const diagnosticSpecSchema = z.discriminatedUnion('action', [
       action: z.literal('sleep'),
       durationMs: z.number().int().min(0).max(3_600_000).default(1000),
       steps: z.number().int().min(1).max(10_000).default(10),
+      /** Also report `diag/value` with this value at every step (a curve for sweeps' early stopping). */
+      value: z.number().optional(),
     })
     .strict(),
   z

@@ -38,6 +38,7 @@ export function createDiagnosticHandler(options: DiagnosticOptions): Handler<Dia
           if (wait > 0) await sleep(wait, signal);
           throwIfAborted(signal);
           report.metric('diag/step', step, step);
+          if (spec.value !== undefined) report.metric('diag/value', step, spec.value);
           report.progress(step / spec.steps);
         }
         break;

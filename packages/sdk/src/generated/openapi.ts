@@ -1101,6 +1101,7 @@ export interface components {
                 durationMs?: number;
                 /** @default 10 */
                 steps?: number;
+                value?: number;
             } | {
                 /** @enum {string} */
                 action: "fail";
