@@ -1,6 +1,6 @@
 // The dashboard in a real browser against the real platform (API serving apps/web/dist, two
 // workers): the runs table, a curve growing live, the stitch explorer's budget choice, the submit
-// form's field errors and the workers page. Needs `npm run build` and `vite build` in apps/web first.
+// form's field errors, the workers page, a sweep's ranked results and a pipeline's step graph. Needs `npm run build` and `vite build` in apps/web first.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -160,6 +160,110 @@ describe('dashboard in the browser', () => {
     }
     await p.page.getByTestId('queues-table').waitFor();
     await screenshot(p.page, 'workers');
+    await closeChecked(p);
+  }, 60_000);
+
+  it('ranks a sweep’s trials by the objective and highlights the best', async () => {
+    const created = await platform.request('POST', '/v1/sweeps', {
+      name: 'ui sweep',
+      base: { kind: 'diagnostic', spec: { action: 'sleep', durationMs: 100, steps: 2 } },
+      parameters: { 'spec.durationMs': { values: [300, 100, 200] } },
+      concurrency: 2,
+      objective: { field: 'durationMs', goal: 'min' },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.id;
+    let sweep: any;
+    await platform.waitFor(async () => {
+      sweep = (await platform.request('GET', `/v1/sweeps/${id}`)).body;
+      return sweep.status !== 'running';
+    }, 30_000, 'the sweep to end');
+    expect(sweep.status, JSON.stringify(sweep)).toBe('succeeded');
+
+    const p = await open(`#/sweeps/${id}`);
+    const results = p.page.getByTestId('sweep-results');
+    await results.waitFor();
+    expect(await p.page.getByTestId('sweep-status').textContent()).toBe('succeeded');
+    const rows = results.locator('tbody tr');
+    expect(await rows.count()).toBe(3);
+    // The API's order (best objective first), one column per parameter path.
+    expect(await results.locator('td[data-param="spec.durationMs"]').allTextContents()).toEqual(sweep.trials.map((t: any) => String(t.params['spec.durationMs'])));
+    expect(await results.getByTestId('trial-status').allTextContents()).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    const best = p.page.getByTestId('sweep-best');
+    expect(await best.locator('[data-param="spec.durationMs"]').textContent()).toBe('100');
+    expect(await best.getAttribute('data-trial-index')).toBe(String(sweep.best.index));
+    expect(await rows.first().getAttribute('class')).toContain('best-row');
+    expect(await rows.first().locator('td[data-param="spec.durationMs"]').textContent()).toBe('100');
+    expect(await rows.first().getByRole('link').getAttribute('href')).toBe(`#/runs/${sweep.best.runId}`);
+    expect(await p.page.getByTestId('compare-top').getAttribute('href')).toBe(`#/compare?ids=${sweep.trials.map((t: any) => t.runId).join(',')}`);
+    await screenshot(p.page, 'sweep');
+
+    // The list: a row per sweep with its progress.
+    await p.page.locator('.topbar').getByRole('link', { name: 'Sweeps', exact: true }).click();
+    const row = p.page.getByTestId(`sweep-row-${id}`);
+    await row.waitFor();
+    await p.page.getByTestId('sweeps-table').waitFor();
+    expect(await row.getByTestId('sweep-progress').textContent()).toBe('3/3');
+    expect(await row.getByTestId('sweep-status').textContent()).toBe('succeeded');
+    expect(await row.getByRole('link', { name: 'ui sweep' }).getAttribute('href')).toBe(`#/sweeps/${id}`);
+    await closeChecked(p);
+  }, 60_000);
+
+  it('draws a pipeline’s steps as a dependency graph, a failed branch skipped', async () => {
+    const noop = { kind: 'diagnostic', spec: { action: 'noop' } };
+    const created = await platform.request('POST', '/v1/pipelines', {
+      name: 'ui pipeline',
+      steps: [
+        { id: 'a', type: 'run', run: noop },
+        { id: 'b', type: 'run', dependsOn: ['a'], run: noop },
+        { id: 'c', type: 'run', dependsOn: ['a'], onFailure: 'skip', run: { kind: 'diagnostic', spec: { action: 'fail' } } },
+        { id: 'd', type: 'run', dependsOn: ['c'], run: noop },
+      ],
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.id;
+    let pipeline: any;
+    await platform.waitFor(async () => {
+      pipeline = (await platform.request('GET', `/v1/pipelines/${id}`)).body;
+      return pipeline.status !== 'running';
+    }, 30_000, 'the pipeline to end');
+    const steps = Object.fromEntries(pipeline.steps.map((s: any) => [s.id, s]));
+    expect(Object.fromEntries(pipeline.steps.map((s: any) => [s.id, s.status])), JSON.stringify(pipeline)).toEqual({ a: 'succeeded', b: 'succeeded', c: 'failed', d: 'skipped' });
+
+    const p = await open(`#/pipelines/${id}`);
+    const graph = p.page.getByTestId('pipeline-graph');
+    await graph.waitFor();
+    expect(await p.page.getByTestId('pipeline-status').textContent()).toBe(pipeline.status);
+    const step = (s: string) => p.page.getByTestId(`pipeline-step-${s}`);
+    expect(await step('a').getAttribute('data-status')).toBe('succeeded');
+    expect(await step('b').getAttribute('data-status')).toBe('succeeded');
+    expect(await step('c').getAttribute('data-status')).toBe('failed');
+    expect(await step('d').getAttribute('data-status')).toBe('skipped');
+    // Columns by depth, an edge per dependency.
+    expect(await graph.locator('path.dag-edge').count()).toBe(3);
+    const box = async (s: string) => (await step(s).boundingBox())!;
+    const [a, b, c, d] = [await box('a'), await box('b'), await box('c'), await box('d')];
+    expect(a.x).toBeLessThan(b.x);
+    expect(b.x).toBe(c.x);
+    expect(c.x).toBeLessThan(d.x);
+    expect(b.y).not.toBe(c.y);
+    // Each box links its run and shows its error.
+    expect(await step('c').getByRole('link').getAttribute('href')).toBe(`#/runs/${steps.c.runId}`);
+    expect(await step('c').textContent()).toContain(steps.c.error);
+    expect(await step('d').textContent()).toContain(steps.d.error);
+    // The steps table: outputs folded until opened.
+    const table = p.page.getByTestId('pipeline-steps');
+    const outputs = table.getByTestId('pipeline-step-row-a').locator('details');
+    expect(await outputs.getAttribute('open')).toBeNull();
+    await outputs.locator('summary').click();
+    expect(await outputs.locator('pre').textContent()).toContain(steps.a.runId);
+    await screenshot(p.page, 'pipeline');
+
+    await p.page.locator('.topbar').getByRole('link', { name: 'Pipelines', exact: true }).click();
+    const row = p.page.getByTestId(`pipeline-row-${id}`);
+    await row.waitFor();
+    await p.page.getByTestId('pipelines-table').waitFor();
+    expect(await row.getByTestId('pipeline-status').textContent()).toBe(pipeline.status);
     await closeChecked(p);
   }, 60_000);
 

@@ -1,5 +1,5 @@
-// Small React hooks: async loading with stale-result protection, debouncing, a ticking clock and the
-// hash route.
+// Small React hooks: async loading with stale-result protection, debouncing, a ticking clock, polling
+// and the hash route.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { parseRoute, type Route } from './lib/route';
 
@@ -49,6 +49,17 @@ export function useNow(ms = 1000): number {
     return () => clearInterval(timer);
   }, [ms]);
   return now;
+}
+
+/** Calls `fn` every `ms` while `active` (a page refetching its sweep or pipeline until it ends). */
+export function useInterval(fn: () => void, ms: number, active: boolean): void {
+  const fnRef = useRef(fn);
+  fnRef.current = fn;
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => fnRef.current(), ms);
+    return () => clearInterval(timer);
+  }, [ms, active]);
 }
 
 export function useRoute(): Route {

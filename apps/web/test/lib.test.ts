@@ -1,9 +1,10 @@
-// The dashboard's pure helpers: formatting, smoothing, series merging, routes, schema → form fields
-// and placing API issues next to fields.
+// The dashboard's pure helpers: formatting, smoothing, series merging, routes, schema → form fields,
+// placing API issues next to fields, and the pipeline graph's layout.
 import { describe, expect, it } from 'vitest';
+import { dagDepths, edgePath, layoutDag, packed } from '../src/lib/dag';
 import { emaSmooth } from '../src/lib/ema';
 import { cellText, differs, flatten } from '../src/lib/flatten';
-import { formatCompact, formatDuration, formatKeyMetric, runDuration, summariseAccelerators } from '../src/lib/format';
+import { formatCompact, formatDuration, formatKeyMetric, runDuration, summariseAccelerators, tailId } from '../src/lib/format';
 import { parseRoute } from '../src/lib/route';
 import { buildValue, matchIssues, placeholderFor, schemaToField, valuesFor, type JsonSchema } from '../src/lib/schemaForm';
 import { alignSeries, appendPoints, fromFetched } from '../src/lib/series';
@@ -33,6 +34,8 @@ describe('formatting', () => {
     expect(summariseAccelerators([{ type: 'gpu', name: 'H100', count: 2 }])).toBe('2× gpu H100');
     expect(summariseAccelerators({ cpu: true, gpus: 0 })).toBe('cpu, gpus: 0');
     expect(summariseAccelerators([])).toBe('none');
+    expect(tailId('run_01a22b2d-5260-761e-9502-f8230d95f6dd')).toBe('run_…95f6dd');
+    expect(tailId('run_short')).toBe('run_short');
   });
 });
 
@@ -92,6 +95,10 @@ describe('routes and flattening', () => {
     expect(parseRoute('')).toEqual({ page: 'runs' });
     expect(parseRoute('#/runs/abc')).toEqual({ page: 'run', id: 'abc' });
     expect(parseRoute('#/compare?ids=a,b,a')).toEqual({ page: 'compare', ids: ['a', 'b'] });
+    expect(parseRoute('#/sweeps')).toEqual({ page: 'sweeps' });
+    expect(parseRoute('#/sweeps/swp_1')).toEqual({ page: 'sweep', id: 'swp_1' });
+    expect(parseRoute('#/pipelines')).toEqual({ page: 'pipelines' });
+    expect(parseRoute('#/pipelines/pl%201')).toEqual({ page: 'pipeline', id: 'pl 1' });
     expect(parseRoute('#/nope')).toMatchObject({ page: 'not-found' });
   });
 
@@ -175,5 +182,63 @@ describe('schema → form', () => {
     );
     expect(byPath).toEqual({ 'spec.steps': ['Too small'], 'spec.metrics': ['Invalid option'] });
     expect(unmatched.map((i) => i.path)).toEqual(['spec', '']);
+  });
+});
+
+describe('pipeline graph layout', () => {
+  const box = { width: 100, height: 40, gapX: 20, gapY: 10, pad: 5 };
+
+  it('puts each step one column right of its deepest dependency', () => {
+    const depths = dagDepths([
+      { id: 'a', dependsOn: [] },
+      { id: 'b', dependsOn: ['a'] },
+      { id: 'c', dependsOn: ['a', 'b'] },
+      { id: 'd', dependsOn: [] },
+      { id: 'e', dependsOn: ['nope'] },
+    ]);
+    expect(Object.fromEntries(depths)).toEqual({ a: 0, b: 1, c: 2, d: 0, e: 0 });
+    // A cycle (the API refuses them) is cut rather than recursed into.
+    expect(Object.fromEntries(dagDepths([{ id: 'x', dependsOn: ['y'] }, { id: 'y', dependsOn: ['x'] }]))).toEqual({ x: 1, y: 0 });
+  });
+
+  it('places boxes in columns, level with their dependencies where they can be, with an edge per dependency', () => {
+    const layout = layoutDag(
+      [
+        { id: 'a', dependsOn: [] },
+        { id: 'b', dependsOn: ['a'] },
+        { id: 'c', dependsOn: ['a'] },
+        { id: 'd', dependsOn: ['c'] },
+      ],
+      box,
+    );
+    // a is centred on the two it fans out to; d continues c's line.
+    const at = Object.fromEntries(layout.nodes.map((n) => [n.id, [n.x, n.y]]));
+    expect(at).toEqual({ a: [5, 30], b: [125, 5], c: [125, 55], d: [245, 55] });
+    expect(layout.width).toBe(5 * 2 + 3 * 120 - 20);
+    expect(layout.height).toBe(5 * 2 + 2 * 50 - 10);
+    expect(layout.edges.map((e) => `${e.from}>${e.to}`)).toEqual(['a>b', 'a>c', 'c>d']);
+    expect(layout.edges[2]).toMatchObject({ x1: 225, y1: 75, x2: 245, y2: 75 });
+    expect(edgePath(layout.edges[2])).toBe('M 225 75 C 249 75, 221 75, 245 75');
+  });
+
+  it('orders a column by where the dependencies sit, to avoid crossings', () => {
+    const layout = layoutDag(
+      [
+        { id: 'r1', dependsOn: [] },
+        { id: 'r2', dependsOn: [] },
+        { id: 'late', dependsOn: ['r2'] },
+        { id: 'early', dependsOn: ['r1'] },
+      ],
+      box,
+    );
+    const rows = Object.fromEntries(layout.nodes.map((n) => [n.id, n.row]));
+    expect(rows).toEqual({ r1: 0, r2: 1, early: 0, late: 1 });
+    expect(layoutDag([], box)).toEqual({ nodes: [], edges: [], width: 0, height: 0 });
+  });
+
+  it('packs a column as near the wished heights as the spacing allows', () => {
+    expect(packed([0, 100, 200], 50)).toEqual([0, 100, 200]);
+    expect(packed([0, 0], 50)).toEqual([-25, 25]);
+    expect(packed([10, 0, 200], 50)).toEqual([-20, 30, 200]);
   });
 });

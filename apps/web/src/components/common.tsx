@@ -1,4 +1,5 @@
-// Small shared pieces: status pills, loading/error states, collapsible JSON, the page-loaded marker.
+// Small shared pieces: status pills, loading/error states, collapsible JSON, the page-loaded marker,
+// header facts.
 import type { ReactNode } from 'react';
 import { errorMessage } from '../api';
 
@@ -57,5 +58,15 @@ export function Section({ title, children, actions }: { title: ReactNode; childr
       </header>
       {children}
     </section>
+  );
+}
+
+/** One labelled value of a page header's fact grid (`<dl className="facts">`). */
+export function Fact({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
+  return (
+    <div className="fact" data-testid={testId}>
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </div>
   );
 }

@@ -116,3 +116,9 @@ export function summariseAccelerators(value: unknown): string {
 export function shortId(id: string): string {
   return id.length > 12 ? `${id.slice(0, 8)}…` : id;
 }
+
+/** Ids of one kind share a time-ordered prefix (`run_01a2…`): siblings made together differ at the end. */
+export function tailId(id: string): string {
+  const cut = id.indexOf('_') + 1;
+  return id.length - cut > 8 ? `${id.slice(0, cut)}…${id.slice(-6)}` : id;
+}

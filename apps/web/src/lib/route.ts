@@ -1,10 +1,15 @@
-// Hash routes: #/runs, #/runs/<id>, #/compare?ids=a,b, #/workers, #/submit. Hash routing lets the API
-// serve one static index.html at `/` with no server-side rewrites.
+// Hash routes: #/runs, #/runs/<id>, #/compare?ids=a,b, #/sweeps, #/sweeps/<id>, #/pipelines,
+// #/pipelines/<id>, #/workers, #/submit. Hash routing lets the API serve one static index.html at `/`
+// with no server-side rewrites.
 
 export type Route =
   | { page: 'runs' }
   | { page: 'run'; id: string }
   | { page: 'compare'; ids: string[] }
+  | { page: 'sweeps' }
+  | { page: 'sweep'; id: string }
+  | { page: 'pipelines' }
+  | { page: 'pipeline'; id: string }
   | { page: 'workers' }
   | { page: 'submit' }
   | { page: 'not-found'; path: string };
@@ -23,6 +28,10 @@ export function parseRoute(hash: string): Route {
       .filter(Boolean);
     return { page: 'compare', ids: [...new Set(ids)] };
   }
+  if (parts[0] === 'sweeps' && parts.length === 1) return { page: 'sweeps' };
+  if (parts[0] === 'sweeps' && parts.length === 2) return { page: 'sweep', id: parts[1] };
+  if (parts[0] === 'pipelines' && parts.length === 1) return { page: 'pipelines' };
+  if (parts[0] === 'pipelines' && parts.length === 2) return { page: 'pipeline', id: parts[1] };
   if (parts[0] === 'workers' && parts.length === 1) return { page: 'workers' };
   if (parts[0] === 'submit' && parts.length === 1) return { page: 'submit' };
   return { page: 'not-found', path };
@@ -30,3 +39,5 @@ export function parseRoute(hash: string): Route {
 
 export const runHref = (id: string) => `#/runs/${encodeURIComponent(id)}`;
 export const compareHref = (ids: readonly string[]) => `#/compare?ids=${ids.map(encodeURIComponent).join(',')}`;
+export const sweepHref = (id: string) => `#/sweeps/${encodeURIComponent(id)}`;
+export const pipelineHref = (id: string) => `#/pipelines/${encodeURIComponent(id)}`;

@@ -1,8 +1,8 @@
 // A run: header and actions, spec, attempts, curves, logs, produced models, result, and for a
 // finished stitch run the stitch panel.
-import { useState, type ReactNode } from 'react';
+import { useState } from 'react';
 import { client, errorMessage, isTerminal } from '../api';
-import { ErrorBox, JsonBlock, Loading, PageLoaded, ProgressBar, Section, StatusPill } from '../components/common';
+import { ErrorBox, Fact, JsonBlock, Loading, PageLoaded, ProgressBar, Section, StatusPill } from '../components/common';
 import { useNow } from '../hooks';
 import { formatKeyMetric, formatTime, runDuration } from '../lib/format';
 import { AttemptsTimeline } from './AttemptsTimeline';
@@ -131,15 +131,6 @@ export function RunPage({ id }: { id: string }) {
       <Section title="Models">
         <RunArtifacts runId={run.id} refreshKey={`${run.status}|${exports}`} />
       </Section>
-    </div>
-  );
-}
-
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div className="fact">
-      <dt>{label}</dt>
-      <dd>{children}</dd>
     </div>
   );
 }
