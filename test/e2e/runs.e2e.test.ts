@@ -100,9 +100,9 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     expect(bad.status).toBe(400);
     expect(bad.body.error).toBe('invalid train spec');
     expect(bad.body.issues.map((i: any) => i.path).sort()).toEqual(['spec.batchSize', 'spec.steps']);
-    const unsupported = await platform.request('POST', '/v1/runs', { kind: 'finetune', spec: { modelId: 'a' } });
-    expect(unsupported.status).toBe(400);
-    expect(unsupported.body.error).toBe('kind not supported yet: finetune');
+    const unknownBase = await platform.request('POST', '/v1/runs', { kind: 'finetune', spec: { modelId: 'mdl_a' } });
+    expect(unknownBase.status).toBe(400);
+    expect(unknownBase.body.issues).toEqual([{ path: 'spec.modelId', message: 'model not found: mdl_a' }]);
     const missingAnchor = await platform.request('POST', '/v1/runs', { kind: 'stitch', spec: { anchors: ['mdl_a', 'mdl_b'] } });
     expect(missingAnchor.status).toBe(400);
     expect(missingAnchor.body.issues.map((i: any) => i.path)).toEqual(['spec.anchors.0', 'spec.anchors.1']);
@@ -447,7 +447,8 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     const train = kinds.find((k: any) => k.kind === 'train');
     expect(train).toMatchObject({ supported: true, defaultAccelerator: 'any' });
     expect(train.specSchema.properties.steps).toMatchObject({ type: 'integer', default: expect.any(Number) });
-    expect(kinds.find((k: any) => k.kind === 'finetune').supported).toBe(false);
+    expect(kinds.every((k: any) => k.supported)).toBe(true);
+    expect(kinds.find((k: any) => k.kind === 'finetune').specSchema.properties.method.enum).toEqual(['full', 'linear-probe', 'lora', 'spectral', 'subtuning']);
   });
 
   it('serves grpc.health.v1 for the coordinator', async () => {

@@ -120,10 +120,10 @@ export class AttemptExecutor {
       let request: ReportResultRequest | typeof STALE;
       try {
         const outcome = await this.runHandler(kind, start, data.runId, controller, reporter, log);
-        await reporter.close();
+        await this.finishReports(reporter, attemptLog);
         request = this.toRequest(token, controller.signal, outcome);
       } catch (err) {
-        await reporter.close();
+        await this.finishReports(reporter, attemptLog);
         request = this.toRequest(token, controller.signal, { error: err });
       }
       if (request === STALE || reporter.isStale) {
@@ -248,6 +248,16 @@ export class AttemptExecutor {
       models: (outcome.value.models ?? []).map(toProducedModel),
       stitches: outcome.value.stitches ?? [],
     };
+  }
+
+  /**
+   * Every metric and log line goes before the result: the coordinator may be away for a while (an
+   * API restart, a Postgres outage), so keep sending with the same budget as the result itself.
+   */
+  private async finishReports(reporter: MetricsReporter, log: Logger): Promise<void> {
+    const budget = this.shuttingDown ? Math.min(this.reportRetryMs, 5_000) : this.reportRetryMs;
+    if (!(await reporter.drain(budget))) log.error('metrics and logs still unsent after the retry budget; reporting the result without them');
+    await reporter.close();
   }
 
   /**

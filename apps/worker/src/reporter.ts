@@ -7,6 +7,7 @@
 // coordinator-lost.
 import type { LogEntry, MetricPoint } from '@anchorage/proto';
 import type { CoordinatorApi } from './coordinator-client.js';
+import { backoffDelay, sleep } from './backoff.js';
 import { isStaleToken, isUnavailable } from './coordinator-client.js';
 import { AttemptAbortedError } from './errors.js';
 
@@ -218,6 +219,21 @@ export class MetricsReporter implements ProgressReport {
       this.timer = undefined;
     }
     if (this.hasPending() && !this.stale) await this.sendLoop(true);
+  }
+
+  /**
+   * Sends everything still buffered, trying again with backoff while the coordinator is unreachable,
+   * for at most `budgetMs`. True when nothing is left (or the token went stale: nothing may be sent).
+   */
+  async drain(budgetMs: number): Promise<boolean> {
+    const deadline = Date.now() + budgetMs;
+    for (let attempt = 0; ; attempt++) {
+      await this.flush();
+      if (!this.hasPending() || this.stale) return true;
+      const delay = backoffDelay(attempt, { initialMs: 200, maxMs: 5_000 });
+      if (Date.now() + delay > deadline) return false;
+      await sleep(delay);
+    }
   }
 
   /** Final flush; afterwards reports are ignored. */

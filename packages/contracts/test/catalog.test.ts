@@ -26,11 +26,16 @@ describe('job catalog', () => {
     expect(JOB_CATALOG.train.spec.parse({})).toMatchObject({ steps: 500, batchSize: 64, learningRate: 3e-3, weightDecay: 0.05, warmupSteps: 50, model: { preset: 'vit-s', init: 'fan-in' }, data: { dataset: 'mnist', testFraction: 0.2, seed: 0 } });
   });
 
-  it('runs train, stitch, evaluate and diagnostic now; finetune answers "not supported yet"', () => {
-    expect(JOB_KINDS.filter((k) => JOB_CATALOG[k].supported).sort()).toEqual(['diagnostic', 'evaluate', 'stitch', 'train']);
+  it('runs every kind; a finetune spec gets the method defaults', () => {
+    expect(JOB_KINDS.filter((k) => JOB_CATALOG[k].supported).sort()).toEqual(['diagnostic', 'evaluate', 'finetune', 'stitch', 'train']);
     const finetune = validateRunRequest({ kind: 'finetune', spec: { modelId: 'a' } });
-    expect(finetune.ok).toBe(false);
-    if (!finetune.ok) expect(finetune.error).toBe('kind not supported yet: finetune');
+    expect(finetune.ok).toBe(true);
+    if (finetune.ok) {
+      expect(finetune.value.spec).toMatchObject({ method: 'lora', data: { task: 'mnist-parity' }, lora: { rank: 4, alpha: 8, targets: ['q', 'v'] }, subtuning: { start: 'non', epsilon: 0.01 } });
+    }
+    const bad = validateRunRequest({ kind: 'finetune', spec: { modelId: 'a', method: 'prompt', lora: { rank: 0 } } });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.issues.map((i) => i.path).sort()).toEqual(['spec.lora.rank', 'spec.method']);
   });
 
   it('stitch specs need anchors or a family, and v2 stitches exactly two anchors', () => {
