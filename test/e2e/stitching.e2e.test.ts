@@ -161,6 +161,7 @@ describe('stitching end to end', () => {
       expect(run.status, `${method}: ${run.error}`).toBe('succeeded');
       expect(run.result).toMatchObject({ method, task: 'mnist-parity', baseModelId: exportedId });
       expect(run.result.testAccuracy, method).toBeGreaterThan(run.result.untrainedAccuracy);
+      expect(run.result.metrics).toMatchObject({ top1: run.result.testAccuracy, ece: expect.any(Number), flops: expect.any(Number), params: expect.any(Number) });
       trainable[method] = run.result.trainableParams;
       const model = (await platform.request('GET', `/v1/models/${run.result.modelId}`)).body;
       expect(model).toMatchObject({ kind: 'finetuned', lineage: { baseModelId: exportedId, method, task: 'mnist-parity' } });

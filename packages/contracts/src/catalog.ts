@@ -315,6 +315,8 @@ export const finetuneResultSchema = z.object({
   testLoss: z.number(),
   steps: z.number().int(),
   durationMs: z.number(),
+  /** The evaluation suite on the task's test split: top1, loss, ece, flops, params. */
+  metrics: z.record(z.string(), z.number()),
   /** SubTuning only: the chosen blocks (e.g. `blocks.3`) and every candidate set it scored on held-out training images. */
   subtuning: z
     .object({

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FinetuneSpec } from '@anchorage/contracts';
 import {
-  evaluateClassifier,
+  evaluateModel,
   evaluateUntrainedHead,
   finetune,
   initBackend,
@@ -14,6 +14,7 @@ import {
   loadTask,
   saveFinetuneCheckpoint,
   saveModel,
+  scalarMetrics,
   StitchedModel,
   ViT,
   type FinetuneCheckpoint,
@@ -99,9 +100,13 @@ export const finetuneHandler: Handler<FinetuneSpec> = async (ctx) => {
       resume: found?.checkpoint,
     });
     try {
-      const test = await evaluateClassifier(tuned.model, task.test, { batchSize: 256, signal });
+      // The evaluation suite's scalar metrics on the task's test split (top-1, loss, ECE, FLOPs, parameters).
+      const computed = await evaluateModel(tuned.model, task, { metrics: ['top1', 'loss', 'ece', 'flops', 'params'], batchSize: 256, signal });
+      const metrics = scalarMetrics(computed);
+      const test = { accuracy: computed.top1, loss: computed.loss };
       report.metric('test/loss', spec.steps, test.loss);
       report.metric('test/accuracy', spec.steps, test.accuracy);
+      for (const [name, value] of Object.entries(metrics)) if (name !== 'top1' && name !== 'loss') report.metric(`eval/${name}`, spec.steps, value);
       report.log(
         'info',
         `test accuracy ${(test.accuracy * 100).toFixed(2)}% (untrained head ${(untrained.accuracy * 100).toFixed(2)}%), ` +
@@ -130,6 +135,7 @@ export const finetuneHandler: Handler<FinetuneSpec> = async (ctx) => {
           testLoss: test.loss,
           steps: tuned.train.steps,
           durationMs: Date.now() - started,
+          metrics,
           ...(subtuning ? { subtuning } : {}),
         },
         models: [
@@ -140,7 +146,7 @@ export const finetuneHandler: Handler<FinetuneSpec> = async (ctx) => {
             architecture: tuned.model instanceof ViT ? { family: 'vit', ...tuned.model.config } : { ...tuned.model.architecture, family: 'stitched' },
             artifactUri: pathToFileURL(join(dir, '/')).href,
             params: tuned.exportedParams,
-            metrics: { testAccuracy: test.accuracy, testLoss: test.loss, untrainedAccuracy: untrained.accuracy },
+            metrics: { ...metrics, testAccuracy: test.accuracy, testLoss: test.loss, untrainedAccuracy: untrained.accuracy },
             lineage: {
               runId,
               attempt: attemptNumber,
