@@ -441,6 +441,26 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     expect(invalid.body.issues[0]).toMatchObject({ path: 'steps.0.dependsOn', message: 'unknown step b' });
   });
 
+  it('exposes Prometheus metrics: runs by status, queue depth per class, workers, heartbeat age, attempt durations', async () => {
+    const done = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'noop' } })).body;
+    await platform.waitForRun(done.id, ['succeeded'], 30_000);
+    const queued = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', resources: { accelerator: 'gpu' }, spec: { action: 'noop' } })).body;
+    const response = await fetch(`${platform.baseUrl}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1]);
+    const { total: succeeded } = (await platform.request('GET', '/v1/runs?status=succeeded&limit=1')).body;
+    expect(value(/^anchorage_runs\{status="succeeded"\} (\d+)$/m)).toBe(succeeded);
+    // Nothing serves the gpu class here: the queued run is its whole backlog.
+    expect(value(/^anchorage_queue_depth\{class="gpu"\} (\d+)$/m)).toBe(1);
+    expect(value(/^anchorage_workers\{state="online"\} (\d+)$/m) + value(/^anchorage_workers\{state="busy"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^anchorage_worker_heartbeat_age_seconds\{[^}]*\} ([\d.e-]+)$/m)).toBeLessThan(5);
+    expect(value(/^anchorage_attempt_duration_seconds_count\{kind="diagnostic",outcome="succeeded"\} (\d+)$/m)).toBeGreaterThan(0);
+    expect(text).toContain('anchorage_api_process_cpu_seconds_total');
+    await platform.request('POST', `/v1/runs/${queued.id}/cancel`);
+  });
+
   it('describes the job catalog with a JSON Schema per kind', async () => {
     const { kinds } = (await platform.request('GET', '/v1/catalog')).body;
     expect(kinds.map((k: any) => k.kind)).toEqual(['train', 'stitch', 'finetune', 'evaluate', 'diagnostic']);

@@ -8,6 +8,7 @@ import { DatasetsController } from './controllers/datasets.controller.js';
 import { EventsController } from './controllers/events.controller.js';
 import { FamiliesController } from './controllers/families.controller.js';
 import { HealthController } from './controllers/health.controller.js';
+import { MetricsController } from './controllers/metrics.controller.js';
 import { ModelsController } from './controllers/models.controller.js';
 import { RunsController } from './controllers/runs.controller.js';
 import { PipelinesController } from './controllers/pipelines.controller.js';
@@ -28,6 +29,7 @@ import { CoordinatorService } from './services/coordinator.service.js';
 import { EventsService } from './services/events.service.js';
 import { FamiliesService } from './services/families.service.js';
 import { LivenessService } from './services/liveness.service.js';
+import { MetricsService } from './services/metrics.service.js';
 import { ModelsService } from './services/models.service.js';
 import { ReconcileService } from './services/reconcile.service.js';
 import { RedisSafetyCheck } from './services/redis-safety.service.js';
@@ -71,6 +73,7 @@ export class AppModule {
         ModelsController,
         WorkersController,
         HealthController,
+        MetricsController,
         CoordinatorGrpcController,
       ],
       providers: [
@@ -89,6 +92,7 @@ export class AppModule {
         WorkerConnections,
         RunsService,
         ModelsService,
+        MetricsService,
         WorkersService,
         FamiliesService,
         StitchesService,

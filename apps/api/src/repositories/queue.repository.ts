@@ -96,6 +96,12 @@ export class QueueRepository {
     );
   }
 
+  /** Delayed jobs whose delay has passed (they are about to move to waiting): part of the real backlog. */
+  async dueDelayed(accelerator: Accelerator, now = Date.now()): Promise<number> {
+    const delayed = await this.queues[accelerator].getDelayed(0, 999);
+    return delayed.filter((job) => job.timestamp + (job.delay ?? 0) <= now).length;
+  }
+
   private queue(resourceClass: string): Queue<RunJobData> {
     const queue = this.queues[resourceClass as Accelerator];
     if (!queue) throw new Error(`unknown resource class: ${resourceClass}`);

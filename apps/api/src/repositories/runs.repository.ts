@@ -271,6 +271,12 @@ export class RunsRepository {
     await this.prisma.logLine.createMany({ data: lines.map((l) => ({ runId, attemptNumber, ...l })) });
   }
 
+  /** How many runs are in each status (for /metrics). */
+  async countByStatus(): Promise<{ status: string; count: number }[]> {
+    const rows = await this.prisma.run.groupBy({ by: ['status'], _count: { _all: true } });
+    return rows.map((r) => ({ status: r.status, count: r._count._all }));
+  }
+
   /** The trials a sweep has submitted so far. */
   sweepTrials(sweepId: string): Promise<RunRow[]> {
     return this.prisma.run.findMany({ where: { sweepId }, orderBy: { trialIndex: 'asc' } });

@@ -24,6 +24,7 @@ import { RunsRepository, type AttemptWithRun } from '../repositories/runs.reposi
 import { StitchesRepository, type NewStitch } from '../repositories/stitches.repository.js';
 import { WorkersRepository } from '../repositories/workers.repository.js';
 import { InvalidRequestError, NotFoundError, StaleTokenError } from './errors.js';
+import { MetricsService } from './metrics.service.js';
 import { WorkerConnections } from './worker-connections.js';
 
 const OUTCOMES = ['succeeded', 'failed', 'cancelled'] as const;
@@ -47,6 +48,7 @@ export class CoordinatorService {
     private readonly families: FamiliesRepository,
     private readonly stitches: StitchesRepository,
     private readonly connections: WorkerConnections,
+    private readonly metrics: MetricsService,
   ) {}
 
   async register(request: RegisterRequest__Output): Promise<RegisterResponse> {
@@ -265,6 +267,7 @@ export class CoordinatorService {
       return { runStatus: moved.runStatus as RunStatus, modelIds: [], retry: moved.runStatus === 'retrying', run: moved.run, attemptNumber: attempt.number };
     });
 
+    this.metrics.attemptEnded(kind, outcome, attemptBefore.startedAt);
     if (ended.retry) await this.requeue(ended.run, retryDelayMs(ended.attemptNumber ?? 1, this.config.retryBaseMs));
     return { runStatus: ended.runStatus, modelIds: ended.modelIds };
   }

@@ -9,6 +9,7 @@ import { FamiliesRepository } from '../repositories/families.repository.js';
 import { RunsRepository } from '../repositories/runs.repository.js';
 import { WorkersRepository } from '../repositories/workers.repository.js';
 import { CoordinatorService, retryDelayMs } from './coordinator.service.js';
+import { MetricsService } from './metrics.service.js';
 import { WorkerConnections } from './worker-connections.js';
 
 interface TakenBack {
@@ -35,6 +36,7 @@ export class LivenessService implements OnApplicationBootstrap, OnApplicationShu
     private readonly families: FamiliesRepository,
     private readonly coordinator: CoordinatorService,
     private readonly connections: WorkerConnections,
+    private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -96,13 +98,14 @@ export class LivenessService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** Ends the attempt `lost` and queues its run again (or fails it when its attempts are used up). */
-  private async takeBack(attempt: { id: string; number: number; runId: string }, reason: string): Promise<TakenBack | null> {
+  private async takeBack(attempt: { id: string; number: number; runId: string; startedAt: Date }, reason: string): Promise<TakenBack | null> {
     const moved = await this.runs.transaction(async (tx) => {
       const result = await this.runs.endAttemptUnsuccessfully(tx, attempt, { status: 'lost', endReason: reason, error: reason, retryable: true });
       if (result?.runStatus === 'failed' && result.run.familyId) await this.families.refreshStatus(tx, result.run.familyId);
       return result;
     });
     if (!moved) return null;
+    this.metrics.attemptEnded(moved.run.kind, 'lost', attempt.startedAt);
     this.logger.warn(`run ${attempt.runId}: attempt ${attempt.number} lost (${reason}); run ${moved.runStatus}`);
     if (moved.runStatus === 'retrying') await this.coordinator.requeue(moved.run, retryDelayMs(attempt.number, this.config.retryBaseMs));
     return { runId: attempt.runId, runStatus: moved.runStatus };
