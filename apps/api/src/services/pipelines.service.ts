@@ -34,6 +34,8 @@ export class PipelinesService implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger(PipelinesService.name);
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
+  /** Advances run one at a time in this process, so a tick and a create never race on one row. */
+  private serial: Promise<unknown> = Promise.resolve();
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
@@ -61,7 +63,7 @@ export class PipelinesService implements OnApplicationBootstrap, OnApplicationSh
     if (issues.length) throw new InvalidRequestError('invalid pipeline request', issues);
     const state: PipelineState = Object.fromEntries(parsed.data.steps.map((s) => [s.id, { status: 'pending', runId: null, familyId: null, outputs: null, error: null }]));
     const row = await this.pipelines.create({ name: parsed.data.name, request: parsed.data as unknown as Prisma.InputJsonValue, state });
-    await this.advance(row).catch((e: Error) => this.logger.warn(`pipeline ${row.id}: first steps not started yet: ${e.message}`));
+    await this.exclusive(() => this.advance(row)).catch((e: Error) => this.logger.warn(`pipeline ${row.id}: first steps not started yet: ${e.message}`));
     return this.get(row.id);
   }
 
@@ -85,11 +87,19 @@ export class PipelinesService implements OnApplicationBootstrap, OnApplicationSh
     return this.get(id);
   }
 
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.serial.then(fn, fn);
+    this.serial = next.catch(() => undefined);
+    return next;
+  }
+
   private async tick(): Promise<void> {
     if (this.ticking) return;
     this.ticking = true;
     try {
-      for (const row of await this.pipelines.running()) await this.advance(row);
+      await this.exclusive(async () => {
+        for (const row of await this.pipelines.running()) await this.advance(row);
+      });
     } catch (error) {
       this.logger.warn(`pipeline scheduling failed: ${(error as Error).message}`);
     } finally {
@@ -98,7 +108,10 @@ export class PipelinesService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /** One scheduling pass: finish running steps, fail or skip after failures, start ready steps, end. */
-  private async advance(row: PipelineRow): Promise<void> {
+  private async advance(stale: PipelineRow): Promise<void> {
+    // Read again: another pass may have moved it since `stale` was read.
+    const row = await this.pipelines.findById(stale.id);
+    if (!row || row.status !== 'running') return;
     const request = row.request as unknown as CreatePipelineRequest;
     const state = structuredClone(row.state) as unknown as PipelineState;
     const steps = request.steps;

@@ -34,6 +34,8 @@ export class SweepsService implements OnApplicationBootstrap, OnApplicationShutd
   private readonly logger = new Logger(SweepsService.name);
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
+  /** Advances run one at a time in this process, so a tick and a create never race on one row. */
+  private serial: Promise<unknown> = Promise.resolve();
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
@@ -64,7 +66,7 @@ export class SweepsService implements OnApplicationBootstrap, OnApplicationShutd
       plan: plan.trials.map((t) => ({ index: t.index, params: t.params })),
       concurrency: parsed.data.concurrency,
     });
-    await this.advance(sweep).catch((e: Error) => this.logger.warn(`sweep ${sweep.id}: first trials not submitted yet: ${e.message}`));
+    await this.exclusive(() => this.advance(sweep)).catch((e: Error) => this.logger.warn(`sweep ${sweep.id}: first trials not submitted yet: ${e.message}`));
     return this.get(sweep.id);
   }
 
@@ -90,11 +92,19 @@ export class SweepsService implements OnApplicationBootstrap, OnApplicationShutd
     return this.get(id);
   }
 
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.serial.then(fn, fn);
+    this.serial = next.catch(() => undefined);
+    return next;
+  }
+
   private async tick(): Promise<void> {
     if (this.ticking) return;
     this.ticking = true;
     try {
-      for (const sweep of await this.sweeps.running()) await this.advance(sweep);
+      await this.exclusive(async () => {
+        for (const sweep of await this.sweeps.running()) await this.advance(sweep);
+      });
     } catch (error) {
       this.logger.warn(`sweep scheduling failed: ${(error as Error).message}`);
     } finally {
