@@ -19,13 +19,14 @@ import { CoordinatorGrpcController } from './grpc/coordinator.controller.js';
 import { databaseProvider, DatabaseLifecycle, prismaProvider } from './repositories/database.js';
 import { FamiliesRepository } from './repositories/families.repository.js';
 import { ModelsRepository } from './repositories/models.repository.js';
-import { QueueRepository, RUN_QUEUE_NAMES } from './repositories/queue.repository.js';
+import { QueueRepository, runQueueNames } from './repositories/queue.repository.js';
 import { RunsRepository } from './repositories/runs.repository.js';
 import { PipelinesRepository } from './repositories/pipelines.repository.js';
 import { SweepsRepository } from './repositories/sweeps.repository.js';
 import { StitchesRepository } from './repositories/stitches.repository.js';
 import { WorkersRepository } from './repositories/workers.repository.js';
 import { CoordinatorService } from './services/coordinator.service.js';
+import { DispatchService } from './services/dispatch.service.js';
 import { EventsService } from './services/events.service.js';
 import { FamiliesService } from './services/families.service.js';
 import { LivenessService } from './services/liveness.service.js';
@@ -59,7 +60,7 @@ export class AppModule {
           connection: { url: config.redisUrl, enableOfflineQueue: false },
           prefix: config.queuePrefix,
         }),
-        BullModule.registerQueue(...RUN_QUEUE_NAMES.map((name) => ({ name }))),
+        BullModule.registerQueue(...runQueueNames(config).map((name) => ({ name }))),
       ],
       controllers: [
         RunsController,
@@ -90,6 +91,7 @@ export class AppModule {
         PipelinesRepository,
         QueueRepository,
         WorkerConnections,
+        DispatchService,
         RunsService,
         ModelsService,
         MetricsService,

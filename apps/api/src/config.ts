@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { DEFAULT_RESOURCE_CLASSES, parseResourceClasses, type ResourceClass } from '@anchorage/contracts';
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
@@ -40,6 +41,20 @@ const schema = z.object({
   ANCHORAGE_LIVENESS_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   ANCHORAGE_EVENTS_POLL_MS: z.coerce.number().int().min(20).max(10_000).default(250),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Resource classes (one queue each): `name=cpu|gpu[:minDeviceMemoryGb]`, comma-separated; `any` is built in. */
+  ANCHORAGE_RESOURCE_CLASSES: z
+    .string()
+    .default(DEFAULT_RESOURCE_CLASSES)
+    .transform((text, ctx) => {
+      try {
+        return parseResourceClasses(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** Runs one user may have admitted (queued in Redis, running or retrying) at once; 0 = no limit. */
+  ANCHORAGE_MAX_ACTIVE_RUNS_PER_USER: z.coerce.number().int().min(0).max(1_000_000).default(0),
   /** The built dashboard (apps/web/dist) served at `/`; empty turns it off. */
   ANCHORAGE_WEB_DIR: z.string().default(fileURLToPath(new URL('../../web/dist', import.meta.url))),
 });
@@ -63,6 +78,10 @@ export interface ApiConfig {
   livenessIntervalMs: number;
   retryBaseMs: number;
   schedulerIntervalMs: number;
+  /** The classes runs are placed in, `any` last. */
+  resourceClasses: ResourceClass[];
+  /** 0 = unlimited. */
+  maxActiveRunsPerUser: number;
   logLevel: string;
   /** Folder of the dashboard's static files; null when it is not served. */
   webDir: string | null;
@@ -99,6 +118,8 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     livenessIntervalMs: c.ANCHORAGE_LIVENESS_INTERVAL_MS,
     retryBaseMs: c.ANCHORAGE_RETRY_BASE_MS,
     schedulerIntervalMs: c.ANCHORAGE_SCHEDULER_INTERVAL_MS,
+    resourceClasses: c.ANCHORAGE_RESOURCE_CLASSES,
+    maxActiveRunsPerUser: c.ANCHORAGE_MAX_ACTIVE_RUNS_PER_USER,
     webDir: c.ANCHORAGE_WEB_DIR ? resolve(c.ANCHORAGE_WEB_DIR) : null,
     logLevel: c.LOG_LEVEL,
   };

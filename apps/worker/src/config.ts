@@ -26,6 +26,13 @@ const schema = z.object({
   ANCHORAGE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(1),
   /** Device class (queue) override; by default it follows the TensorFlow.js backend. */
   ANCHORAGE_WORKER_DEVICE: z.enum(['cpu', 'gpu', 'auto', '']).default('auto'),
+  /** Resource classes to consume (comma-separated); empty: every class the device can serve. */
+  ANCHORAGE_WORKER_CLASSES: z
+    .string()
+    .regex(/^[a-z0-9,\s-]*$/, 'comma-separated class names (lower-case letters, digits, -)')
+    .default(''),
+  /** Device memory to report, in GB (overrides nvidia-smi / host memory). */
+  ANCHORAGE_WORKER_DEVICE_MEMORY_GB: z.coerce.number().positive().max(100_000).optional(),
   ANCHORAGE_ARTIFACTS_DIR: z.string().min(1).optional(),
   ANCHORAGE_DIAGNOSTICS: bool.default(false),
   ANCHORAGE_WORKER_HEALTH_PORT: port.default(0),
@@ -46,6 +53,9 @@ export interface WorkerConfig {
   concurrency: number;
   /** `auto`: gpu when the backend is tensorflow-gpu, else cpu. */
   device: 'cpu' | 'gpu' | 'auto';
+  /** Empty: every class the device can serve (the coordinator decides). */
+  resourceClasses: string[];
+  deviceMemoryGb?: number;
   artifactsDir: string;
   diagnosticsEnabled: boolean;
   /** 0 = no health server. */
@@ -84,6 +94,8 @@ export function loadWorkerConfig(
     workerName: c.ANCHORAGE_WORKER_NAME ?? `${host}-${pid}`,
     concurrency: c.ANCHORAGE_WORKER_CONCURRENCY,
     device: c.ANCHORAGE_WORKER_DEVICE === '' ? 'auto' : c.ANCHORAGE_WORKER_DEVICE,
+    resourceClasses: c.ANCHORAGE_WORKER_CLASSES.split(',').map((s) => s.trim()).filter(Boolean),
+    deviceMemoryGb: c.ANCHORAGE_WORKER_DEVICE_MEMORY_GB,
     artifactsDir: resolve(cwd, c.ANCHORAGE_ARTIFACTS_DIR ?? '.anchorage/artifacts'),
     diagnosticsEnabled: c.ANCHORAGE_DIAGNOSTICS,
     healthPort: c.ANCHORAGE_WORKER_HEALTH_PORT,

@@ -84,6 +84,16 @@ export function throwIfAborted(signal: AbortSignal): void {
   throw new AttemptAbortedError('cancelled', typeof reason === 'string' ? reason : 'aborted');
 }
 
+/** Messages of allocation failures: tfjs-node/CUDA, wasm memory growth, V8 buffers, the OS. */
+const OUT_OF_MEMORY = /out of memory|\bOOM\b|ResourceExhausted|CUDA_ERROR_OUT_OF_MEMORY|Array buffer allocation failed|WebAssembly\.Memory|Cannot enlarge memory|ENOMEM/i;
+
+/** Type of a classified out-of-memory error: the attempt is retried and the process recycled. */
+export const OUT_OF_MEMORY_TYPE = 'OutOfMemoryError';
+
+export function isOutOfMemory(err: unknown): boolean {
+  return err instanceof Error && ((err as NodeJS.ErrnoException).code === 'ENOMEM' || OUT_OF_MEMORY.test(err.message));
+}
+
 export interface ClassifiedError {
   type: string;
   message: string;
@@ -99,10 +109,14 @@ export function classifyError(err: unknown): ClassifiedError {
   if (err instanceof NonRetryableError || err instanceof RetryableError) {
     return { type: err.name, message: err.message, retryable: err.retryable };
   }
+  if (isOutOfMemory(err)) {
+    // Retry elsewhere (or in a fresh process): allocator state after an OOM cannot be trusted.
+    return { type: OUT_OF_MEMORY_TYPE, message: (err as Error).message, retryable: true };
+  }
   if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code;
     const infraCodes = ['ENOSPC', 'EIO', 'EMFILE', 'ENFILE', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAGAIN', 'ENOMEM'];
-    const retryable = (typeof code === 'string' && infraCodes.includes(code)) || /out of memory|OOM/i.test(err.message);
+    const retryable = typeof code === 'string' && infraCodes.includes(code);
     return { type: err.name || 'Error', message: err.message || String(err), retryable };
   }
   return { type: 'Error', message: String(err), retryable: false };

@@ -21,10 +21,12 @@ import {
   NonRetryableError,
   ValidationError,
   classifyError,
+  OUT_OF_MEMORY_TYPE,
   type AbortKind,
 } from './errors.js';
 import type { Handler, HandlerResult, ProducedModelSpec } from './handlers/types.js';
 import { MetricsReporter } from './reporter.js';
+import type { WorkerMetrics } from './metrics.js';
 
 export interface ExecutorOptions {
   api: Pick<CoordinatorApi, 'startAttempt' | 'reportMetrics' | 'reportResult' | 'saveCheckpoint'>;
@@ -40,6 +42,10 @@ export interface ExecutorOptions {
   /** How long ReportResult is retried while the coordinator is unreachable (ms). */
   reportRetryMs?: number;
   reporter?: { intervalMs?: number; maxPoints?: number; lostAfterMs?: number };
+  /** The process's Prometheus metrics (steps, attempt durations). */
+  metrics?: Pick<WorkerMetrics, 'stepCounter' | 'attemptEnded'>;
+  /** Called after an attempt failed out of memory has been reported: the process should be recycled. */
+  onOutOfMemory?: () => void;
 }
 
 export type ExecutionOutcome =
@@ -112,6 +118,7 @@ export class AttemptExecutor {
       controller,
       ...this.options.reporter,
       onWarn: (msg, err) => attemptLog.warn({ err }, msg),
+      onPoint: this.options.metrics?.stepCounter(kind, Math.max(start.resumeStep, 0)),
     });
     attemptLog.info('attempt started');
     const startedAt = Date.now();
@@ -131,7 +138,9 @@ export class AttemptExecutor {
         return { status: 'stale', token };
       }
       const durationMs = Date.now() - startedAt;
+      this.options.metrics?.attemptEnded(kind, request.outcome ?? 'unknown', durationMs);
       const res = await this.reportResult(request, attemptLog);
+      if (request.error?.type === OUT_OF_MEMORY_TYPE) this.options.onOutOfMemory?.();
       if (res === STALE) return { status: 'stale', token };
       attemptLog.info(
         { outcome: res.request.outcome, runStatus: res.runStatus, durationMs, error: res.request.error ?? undefined },

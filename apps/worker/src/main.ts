@@ -1,6 +1,8 @@
 // Entry point: `node apps/worker/dist/main.js`. Configuration comes from the environment (see
 // config.ts); SIGTERM/SIGINT stop taking jobs, abort and report running attempts, then exit 0.
 import { ConfigError, loadWorkerConfig } from './config.js';
+import { status } from '@grpc/grpc-js';
+import { EXIT_CONFIG, EXIT_RECYCLE } from './supervise.js';
 import { createLogger, startWorker, type RunningWorker } from './worker.js';
 
 async function main(): Promise<void> {
@@ -10,7 +12,7 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
-      process.exit(78); // EX_CONFIG
+      process.exit(EXIT_CONFIG);
     }
     throw err;
   }
@@ -39,12 +41,15 @@ async function main(): Promise<void> {
       logger,
       onStopped: (reason) => {
         if (reason === 'drain') process.exit(0);
+        // EX_TEMPFAIL: the supervisor starts a fresh process in this one's place.
+        if (reason === 'recycle') process.exit(EXIT_RECYCLE);
       },
     });
     logger.info({ workerId: worker.workerId, queues: worker.queues, backend: worker.backend.backend }, 'worker ready');
   } catch (err) {
     logger.fatal({ err }, 'worker failed to start');
-    process.exit(1);
+    // Refused at Register (e.g. a resource class this device cannot serve): a restart would not help.
+    process.exit((err as { code?: number }).code === status.INVALID_ARGUMENT ? EXIT_CONFIG : 1);
   }
 }
 

@@ -34,6 +34,8 @@ export interface MetricsReporterOptions {
   lostAfterMs?: number;
   /** Called for reporter problems (dropped points, errors), for the worker's own log. */
   onWarn?: (msg: string, err?: unknown) => void;
+  /** Sees every point as it is reported (the worker's own Prometheus counters). */
+  onPoint?: (name: string, step: number) => void;
 }
 
 export class MetricsReporter implements ProgressReport {
@@ -72,6 +74,7 @@ export class MetricsReporter implements ProgressReport {
 
   metric(name: string, step: number, value: number): void {
     if (this.closed || this.stale) return;
+    this.options.onPoint?.(name, step);
     this.points.push({ name, step: Math.trunc(step), value, timeMs: Date.now() });
     if (this.points.length > this.maxBuffered) {
       const excess = this.points.length - this.maxBuffered;

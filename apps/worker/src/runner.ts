@@ -1,4 +1,4 @@
-// One BullMQ Worker per queue this process consumes (its device class and `any`). The processor
+// One BullMQ Worker per queue this process consumes (the resource classes the coordinator assigned). The processor
 // runs the job through the AttemptExecutor and returns normally in every outcome of the attempt
 // (the run's lifecycle lives in Postgres, not in the BullMQ job). Only when the coordinator cannot
 // be reached is the job put back, delayed with backoff, so it runs once the coordinator is back
@@ -12,7 +12,7 @@
 // connection wedged). Each check looks for a Worker with room to work, jobs waiting in its queue and
 // no job taken since the previous check; seen twice in a row, that Worker is closed and made anew.
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
-import { queueName, queuesForWorker, type RunJobData } from '@anchorage/contracts';
+import { queueName, type RunJobData } from '@anchorage/contracts';
 import type { Logger } from 'pino';
 import { CapacityGate } from './attempts.js';
 import { backoffDelay } from './backoff.js';
@@ -22,7 +22,8 @@ import type { AttemptExecutor, ExecutionOutcome } from './executor.js';
 export interface RunnerOptions {
   redisUrl: string;
   queuePrefix: string;
-  device: 'cpu' | 'gpu';
+  /** Resource classes to consume (from the Register answer). */
+  resourceClasses: string[];
   concurrency: number;
   executor: Pick<AttemptExecutor, 'execute'>;
   logger: Logger;
@@ -50,7 +51,7 @@ export class QueueRunner {
   recreated = 0;
 
   constructor(private readonly options: RunnerOptions) {
-    this.queues = queuesForWorker(options.device).map((a) => queueName(a));
+    this.queues = options.resourceClasses.map((c) => queueName(c));
     this.gate = new CapacityGate(
       options.concurrency,
       () => this.pauseAll(),

@@ -3,17 +3,19 @@
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import os from 'node:os';
-import { queuesForWorker, type JobKind } from '@anchorage/contracts';
+import type { JobKind } from '@anchorage/contracts';
 import { initBackend, tf, type BackendInfo } from '@anchorage/ml';
 import { pino, type Logger } from 'pino';
 import { AttemptRegistry } from './attempts.js';
 import type { WorkerConfig } from './config.js';
 import { CoordinatorApi, checkCompatible } from './coordinator-client.js';
+import { detectDevice } from './devices.js';
 import { AttemptExecutor } from './executor.js';
 import { createHandlers } from './handlers/index.js';
 import type { Handler } from './handlers/types.js';
 import { startHealthServer, type HealthSnapshot } from './health.js';
 import { HeartbeatThread } from './heartbeat.js';
+import { WorkerMetrics } from './metrics.js';
 import { QueueRunner } from './runner.js';
 import { WORKER_VERSION } from './version.js';
 
@@ -25,7 +27,8 @@ export interface StartWorkerOptions {
   onStopped?: (reason: StopReason) => void;
 }
 
-export type StopReason = 'signal' | 'drain';
+/** signal: SIGTERM/SIGINT; drain: the coordinator asked; recycle: an out-of-memory error (exit 75, restart). */
+export type StopReason = 'signal' | 'drain' | 'recycle';
 
 export interface RunningWorker {
   workerId: string;
@@ -69,26 +72,23 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   };
   const version = await api.withRetry('GetVersion', (deadlineMs) => api.getVersion(deadlineMs), retry);
   checkCompatible(version, WORKER_VERSION);
-  const resourceClasses = queuesForWorker(device);
-  const cpus = os.cpus();
+  const deviceInfo = await detectDevice({ kind: device, backendDetail: backend.detail, memoryGbOverride: config.deviceMemoryGb });
   const registered = await api.registerWithRetry(
     {
       name: config.workerName,
       host: os.hostname(),
       backend: backend.backend,
-      accelerators: [
-        device === 'gpu'
-          ? { kind: 'gpu', model: backend.detail.slice(0, 200), memoryBytes: 0 }
-          : { kind: 'cpu', model: cpus[0]?.model ?? 'cpu', memoryBytes: os.totalmem() },
-      ],
+      accelerators: [deviceInfo],
       capacity: config.concurrency,
-      resourceClasses,
+      resourceClasses: config.resourceClasses,
       version: WORKER_VERSION,
       pid: process.pid,
     },
     retry,
   );
   const workerId = registered.workerId;
+  // The coordinator decides the classes from the device and the cluster's configured classes.
+  const resourceClasses = registered.resourceClasses.length > 0 ? registered.resourceClasses : [device, 'any'];
   const heartbeatIntervalMs = registered.heartbeatIntervalMs > 0 ? registered.heartbeatIntervalMs : 1_000;
   const log = logger.child({ workerId });
   log.info(
@@ -121,6 +121,12 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       void stop('drain');
     }
   });
+  let lastHeartbeatAt = 0;
+  heartbeat.on('heartbeat', () => (lastHeartbeatAt = Date.now()));
+  const metrics = new WorkerMetrics(
+    { running: () => attempts.size, numTensors, lastHeartbeatAt: () => lastHeartbeatAt },
+    { backend: backend.backend, device, classes: resourceClasses },
+  );
   heartbeat.on('connected', ({ attempt }) => log.info({ attempt }, 'heartbeat stream connected'));
   heartbeat.on('disconnected', ({ error, reconnectInMs }) => log.warn({ error, reconnectInMs }, 'heartbeat stream lost; reconnecting'));
   heartbeat.on('log', ({ level, msg }) => log[level](msg));
@@ -136,11 +142,16 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     attempts,
     artifactsDir: config.artifactsDir,
     logger: log,
+    metrics,
+    onOutOfMemory: () => {
+      log.error('an attempt ran out of memory: handing the rest back and exiting to be recycled');
+      void stop('recycle');
+    },
   });
   const runner = new QueueRunner({
     redisUrl: config.redisUrl,
     queuePrefix: config.queuePrefix,
-    device,
+    resourceClasses,
     concurrency: config.concurrency,
     executor,
     logger: log,
@@ -171,19 +182,20 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
         startedAt: new Date(a.startedAt).toISOString(),
         aborted: a.controller.signal.aborted,
       })),
-    }));
-    log.info({ port: config.healthPort }, 'health endpoint listening on /healthz');
+    }), metrics);
+    log.info({ port: config.healthPort }, 'health endpoint listening on /healthz and /metrics');
   }
   state = 'ok';
 
   function stop(reason: StopReason): Promise<void> {
     stopping ??= (async () => {
-      state = reason === 'drain' ? 'draining' : 'stopping';
+      state = reason === 'signal' ? 'stopping' : 'draining';
       log.info({ reason, running: attempts.size }, 'stopping: no new jobs');
       // SIGTERM and drain alike hand running attempts back as retryable: they resume elsewhere.
       executor.beginShutdown();
       const closing = runner.close();
-      const n = attempts.abortAll('shutdown', reason === 'drain' ? 'the worker is draining' : 'the worker is shutting down');
+      const why = { signal: 'the worker is shutting down', drain: 'the worker is draining', recycle: 'the worker process is being recycled after running out of memory' }[reason];
+      const n = attempts.abortAll('shutdown', why);
       if (n > 0) log.info({ aborted: n }, 'running attempts aborted; reporting them as retryable failures');
       await closing;
       clearInterval(statusTimer);

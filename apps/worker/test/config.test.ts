@@ -12,6 +12,8 @@ describe('loadWorkerConfig', () => {
       workerName: 'gpu-node-3-4242',
       concurrency: 1,
       device: 'auto',
+      resourceClasses: [],
+      deviceMemoryGb: undefined,
       artifactsDir: '/srv/anchorage/.anchorage/artifacts',
       diagnosticsEnabled: false,
       healthPort: 0,
@@ -36,6 +38,8 @@ describe('loadWorkerConfig', () => {
         ANCHORAGE_WORKER_HEALTH_PORT: '9464',
         ANCHORAGE_COORDINATOR_WAIT_MS: '1500',
         ANCHORAGE_TF_BACKEND: 'wasm',
+        ANCHORAGE_WORKER_CLASSES: 'gpu-80g, any',
+        ANCHORAGE_WORKER_DEVICE_MEMORY_GB: '80',
         LOG_LEVEL: 'debug',
       },
       { cwd: '/work' },
@@ -53,6 +57,8 @@ describe('loadWorkerConfig', () => {
       healthPort: 9464,
       coordinatorWaitMs: 1500,
       tfBackend: 'wasm',
+      resourceClasses: ['gpu-80g', 'any'],
+      deviceMemoryGb: 80,
       logLevel: 'debug',
     });
   });

@@ -94,7 +94,7 @@ describe('worker process (dist/main.js)', () => {
       name: 'proc-test',
       backend: 'wasm',
       capacity: 1,
-      resourceClasses: ['cpu', 'any'],
+      resourceClasses: [],
       version: '0.1.0',
       pid: w.proc.pid,
       accelerators: [expect.objectContaining({ kind: 'cpu' })],
@@ -106,6 +106,13 @@ describe('worker process (dist/main.js)', () => {
 
     const health = (await (await fetch(`http://127.0.0.1:${healthPort}/healthz`)).json()) as Record<string, unknown>;
     expect(health).toMatchObject({ status: 'ok', workerId: 'w-1', backend: 'wasm', device: 'cpu', queues: ['runs-cpu', 'runs-any'], running: [] });
+    // Prometheus text on the same port: the process's own metrics.
+    const scrape = await fetch(`http://127.0.0.1:${healthPort}/metrics`);
+    expect(scrape.headers.get('content-type')).toContain('text/plain');
+    const text = await scrape.text();
+    expect(text).toMatch(/^anchorage_worker_attempts_running 0$/m);
+    expect(text).toMatch(/^anchorage_worker_info\{backend="wasm",device="cpu",classes="cpu,any"\} 1$/m);
+    expect(text).toMatch(/^anchorage_worker_heartbeat_age_seconds \d/m);
 
     // A long sleep, cancelled by a command on the heartbeat stream.
     coordinator.behaviour.startAttempt = (req) => ({

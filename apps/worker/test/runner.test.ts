@@ -59,7 +59,7 @@ async function startRunner(options: { concurrency?: number; handlers?: Record<st
   runner = new QueueRunner({
     redisUrl: REDIS_URL,
     queuePrefix: prefix,
-    device: 'cpu',
+    resourceClasses: ['cpu', 'any'],
     concurrency: options.concurrency ?? 1,
     executor,
     logger,

@@ -6,6 +6,7 @@ import { CliError, EXIT, reportError } from './errors.js';
 import { duration, num, percent, shortTime, table } from './format.js';
 import { readRunRequest } from './spec-file.js';
 import { formatLog, watchRun, type Output } from './watch.js';
+import { runWorkerSupervisor } from './worker.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
@@ -152,6 +153,16 @@ export function buildProgram(io: Output, env: NodeJS.ProcessEnv = process.env): 
           ]),
         ),
       );
+    });
+
+  program
+    .command('worker')
+    .description('Run worker processes on this machine: one per GPU or CPU core, restarted when they crash')
+    .addOption(new Option('--procs <n>', 'worker processes: a number or auto (one per GPU found, else one per core)').default('auto'))
+    .addOption(new Option('--device <device>', 'device class of the processes').choices(['cpu', 'gpu', 'auto']).default('auto'))
+    .action(async (opts: { procs: string; device: string }) => {
+      if (opts.procs !== 'auto' && !/^[1-9]\d*$/.test(opts.procs)) throw new CliError(`invalid --procs: ${opts.procs} (a positive whole number or auto)`, EXIT.usage);
+      setExit(await runWorkerSupervisor(['--procs', opts.procs, '--device', opts.device], env));
     });
 
   program

@@ -36,7 +36,9 @@ export const runSummarySchema = z
     status: z.enum(RUN_STATUSES),
     statusReason: z.string().nullable(),
     priority: z.number().int(),
+    owner: z.string().describe('Who submitted the run; per-user concurrency limits count by it'),
     resources: z.unknown(),
+    resourceClass: z.string().describe('The resource class (queue) the run was placed in'),
     maxAttempts: z.number().int(),
     progress: z.number(),
     backend: z.string().nullable().describe('TensorFlow.js backend of the latest attempt'),
@@ -58,6 +60,10 @@ export const runSchema = runSummarySchema
     spec: z.unknown().describe('The validated spec, defaults applied'),
     result: z.unknown().describe('The kind\'s result once the run succeeded'),
     attempts: z.array(attemptSchema),
+    warnings: z
+      .array(z.string())
+      .optional()
+      .describe('On submission only: why the run may wait (no online worker serves its class yet, its owner is at the concurrency limit)'),
   })
   .meta({ id: 'Run' });
 
@@ -221,13 +227,17 @@ export const queueListSchema = z
   .object({
     queues: z.array(
       z.object({
-        accelerator: z.string().describe('Resource class: cpu, gpu or any'),
-        name: z.string(),
+        resourceClass: z.string().describe('Resource class, e.g. cpu, gpu, gpu-80g or any'),
+        accelerator: z.string().describe("The class's device kind: cpu, gpu or any"),
+        minDeviceMemoryGb: z.number().describe("Device memory every worker of the class has (0: no minimum)"),
+        name: z.string().describe('BullMQ queue name'),
         waiting: z.number().int(),
         prioritized: z.number().int(),
         delayed: z.number().int(),
+        dueDelayed: z.number().int().describe('Delayed jobs whose delay has passed'),
         active: z.number().int(),
-        depth: z.number().int().describe('Jobs waiting to start now: waiting + prioritized'),
+        depth: z.number().int().describe('Jobs waiting to start now: waiting + prioritized + due delayed (the autoscaling metric)'),
+        workers: z.number().int().describe('Online workers consuming this class'),
       }),
     ),
   })

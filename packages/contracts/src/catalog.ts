@@ -157,6 +157,8 @@ export const diagnosticSpecSchema = z.discriminatedUnion('action', [
     .strict(),
   z.object({ action: z.literal('crash'), exitCode: z.number().int().min(1).max(255).default(70) }).strict(),
   z.object({ action: z.literal('hang') }).strict(),
+  /** Asks the runtime for `bytes` at once: a real allocation failure, which recycles the worker process. */
+  z.object({ action: z.literal('oom'), bytes: z.number().int().min(1).max(2 ** 52).default(2 ** 40) }).strict(),
 ]);
 
 export const diagnosticResultSchema = z.object({ action: z.string(), durationMs: z.number() });

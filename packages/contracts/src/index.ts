@@ -8,3 +8,4 @@ export * from './datasets.js';
 export * from './random.js';
 export * from './sweeps.js';
 export * from './pipelines.js';
+export * from './placement.js';

@@ -1,17 +1,12 @@
 // Queue naming and the payload BullMQ carries. Redis is transport only: the job holds the run id,
 // and the worker fetches the spec from the coordinator when its attempt starts.
-import type { Accelerator, JobKind } from './catalog.js';
+import type { JobKind } from './catalog.js';
 
 export const DEFAULT_QUEUE_PREFIX = 'anchorage';
 
-/** One queue per resource class. */
-export function queueName(accelerator: Accelerator): string {
-  return `runs-${accelerator}`;
-}
-
-/** The classes a worker consumes: its own device class plus `any`. */
-export function queuesForWorker(device: 'cpu' | 'gpu'): Accelerator[] {
-  return [device, 'any'];
+/** One queue per resource class (see placement.ts). */
+export function queueName(resourceClass: string): string {
+  return `runs-${resourceClass}`;
 }
 
 export interface RunJobData {

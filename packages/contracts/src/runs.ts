@@ -1,6 +1,7 @@
 // The run envelope users submit, the statuses a run moves through, and the transitions allowed.
 import { z } from 'zod';
-import { ACCELERATORS, JOB_CATALOG, JOB_KINDS, type Accelerator, type JobKind } from './catalog.js';
+import { ACCELERATORS, JOB_CATALOG, JOB_KINDS, type JobKind } from './catalog.js';
+import type { RunResources } from './placement.js';
 
 export const RUN_STATUSES = ['queued', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -42,7 +43,11 @@ export function assertTransition(from: RunStatus, to: RunStatus): void {
 }
 
 export const resourcesSchema = z
-  .object({ accelerator: z.enum(ACCELERATORS).optional() })
+  .object({
+    accelerator: z.enum(ACCELERATORS).optional(),
+    /** The run needs a device with at least this much memory (GPU memory; host memory on CPU workers). */
+    minDeviceMemoryGb: z.number().positive().max(100_000).optional(),
+  })
   .strict();
 
 export const createRunSchema = z
@@ -68,7 +73,7 @@ export interface ValidRunRequest {
   kind: JobKind;
   name?: string;
   priority: number;
-  accelerator: Accelerator;
+  resources: RunResources;
   maxAttempts: number;
   spec: Record<string, unknown>;
 }
@@ -108,7 +113,10 @@ export function validateRunRequest(body: unknown): ValidationOutcome {
       kind: entry.kind,
       name: envelope.data.name,
       priority: envelope.data.priority,
-      accelerator: envelope.data.resources.accelerator ?? entry.defaultAccelerator,
+      resources: {
+        accelerator: envelope.data.resources.accelerator ?? entry.defaultAccelerator,
+        ...(envelope.data.resources.minDeviceMemoryGb !== undefined ? { minDeviceMemoryGb: envelope.data.resources.minDeviceMemoryGb } : {}),
+      },
       maxAttempts: envelope.data.maxAttempts,
       spec: spec.data as Record<string, unknown>,
     },

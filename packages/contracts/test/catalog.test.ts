@@ -13,7 +13,6 @@ import {
   parseSpec,
   bullPriority,
   queueName,
-  queuesForWorker,
 } from '../src/index.js';
 
 describe('job catalog', () => {
@@ -62,7 +61,7 @@ describe('job catalog', () => {
     const outcome = validateRunRequest({ kind: 'train', spec: { steps: 10 } });
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
-    expect(outcome.value).toMatchObject({ kind: 'train', priority: 0, maxAttempts: 3, accelerator: 'any' });
+    expect(outcome.value).toMatchObject({ kind: 'train', priority: 0, maxAttempts: 3, resources: { accelerator: 'any' } });
     expect(outcome.value.spec).toMatchObject({ steps: 10, batchSize: 64, learningRate: 3e-3, warmupSteps: 1 });
   });
 
@@ -115,7 +114,6 @@ describe('job catalog', () => {
     expect(bullPriority(0, { retry: true })).toBeLessThan(bullPriority(0));
     expect(bullPriority(0, { retry: true })).toBeGreaterThan(bullPriority(1));
     expect(queueName('gpu')).toBe('runs-gpu');
-    expect(queuesForWorker('cpu')).toEqual(['cpu', 'any']);
   });
 });
 

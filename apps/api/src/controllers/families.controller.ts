@@ -3,6 +3,7 @@ import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/s
 import { z } from 'zod';
 import { FamiliesService } from '../services/families.service.js';
 import { ref } from '../http/openapi.js';
+import { Principal } from '../http/principal.js';
 import { parseQuery } from '../http/query.js';
 
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }).strict();
@@ -20,8 +21,8 @@ export class FamiliesController {
   @ApiBody({ schema: ref('CreateFamilyRequest') })
   @ApiResponse({ status: 201, schema: ref('Family') })
   @ApiResponse({ status: 400, schema: ref('Error') })
-  create(@Body() body: unknown) {
-    return this.families.create(body);
+  create(@Body() body: unknown, @Principal() owner: string) {
+    return this.families.create(body, owner);
   }
 
   @Get()

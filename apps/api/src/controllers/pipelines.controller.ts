@@ -3,6 +3,7 @@ import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/s
 import { z } from 'zod';
 import { PipelinesService } from '../services/pipelines.service.js';
 import { ref } from '../http/openapi.js';
+import { Principal } from '../http/principal.js';
 import { parseQuery } from '../http/query.js';
 
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
@@ -22,8 +23,8 @@ export class PipelinesController {
   @ApiBody({ schema: ref('CreatePipelineRequest') })
   @ApiResponse({ status: 201, schema: ref('Pipeline') })
   @ApiResponse({ status: 400, description: 'Invalid steps, unknown dependencies, cycles or references to non-ancestors; `issues` names each', schema: ref('Error') })
-  create(@Body() body: unknown) {
-    return this.pipelines.create(body);
+  create(@Body() body: unknown, @Principal() owner: string) {
+    return this.pipelines.create(body, owner);
   }
 
   @Get()

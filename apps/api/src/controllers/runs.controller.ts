@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { JOB_KINDS, RUN_STATUSES } from '@anchorage/contracts';
 import { RunsService } from '../services/runs.service.js';
 import { ref } from '../http/openapi.js';
+import { Principal } from '../http/principal.js';
 import { parseQuery } from '../http/query.js';
 
 const listQuery = z
@@ -40,9 +41,10 @@ export class RunsController {
   async submit(
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Principal() owner: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { run, replayed } = await this.runs.submit(body, idempotencyKey);
+    const { run, replayed } = await this.runs.submit(body, { idempotencyKey, owner });
     reply.status(replayed ? 200 : 201);
     if (replayed) reply.header('Idempotent-Replayed', 'true');
     return run;

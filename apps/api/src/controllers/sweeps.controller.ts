@@ -3,6 +3,7 @@ import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/s
 import { z } from 'zod';
 import { SweepsService } from '../services/sweeps.service.js';
 import { ref } from '../http/openapi.js';
+import { Principal } from '../http/principal.js';
 import { parseQuery } from '../http/query.js';
 
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
@@ -22,8 +23,8 @@ export class SweepsController {
   @ApiBody({ schema: ref('CreateSweepRequest') })
   @ApiResponse({ status: 201, schema: ref('Sweep') })
   @ApiResponse({ status: 400, description: 'Invalid request or a trial that is not a valid run; `issues` names the parameter', schema: ref('Error') })
-  create(@Body() body: unknown) {
-    return this.sweeps.create(body);
+  create(@Body() body: unknown, @Principal() owner: string) {
+    return this.sweeps.create(body, owner);
   }
 
   @Get()

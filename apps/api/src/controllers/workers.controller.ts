@@ -1,23 +1,18 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { QueueRepository } from '../repositories/queue.repository.js';
 import { WorkersService } from '../services/workers.service.js';
 import { ref } from '../http/openapi.js';
 
 @ApiTags('workers')
 @Controller('v1')
 export class WorkersController {
-  constructor(
-    private readonly workers: WorkersService,
-    private readonly queue: QueueRepository,
-  ) {}
+  constructor(private readonly workers: WorkersService) {}
 
   @Get('queues')
   @ApiOperation({ summary: 'Depth of each resource class queue (bull-board at /admin/queues shows the jobs)' })
   @ApiResponse({ status: 200, schema: ref('QueueList') })
-  async queues() {
-    const counts = await this.queue.counts();
-    return { queues: counts.map((c) => ({ ...c, depth: c.waiting + c.prioritized })) };
+  queues() {
+    return this.workers.queues();
   }
 
   @Get('workers')

@@ -5,7 +5,8 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { Queue } from 'bullmq';
-import { RUN_QUEUE_NAMES } from '../repositories/queue.repository.js';
+import { API_CONFIG, type ApiConfig } from '../config.js';
+import { runQueueNames } from '../repositories/queue.repository.js';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
@@ -13,7 +14,7 @@ export async function mountQueueBoard(app: NestFastifyApplication): Promise<void
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(QUEUE_BOARD_PATH);
   createBullBoard({
-    queues: RUN_QUEUE_NAMES.map((name) => new BullMQAdapter(app.get<Queue>(getQueueToken(name)))),
+    queues: runQueueNames(app.get<ApiConfig>(API_CONFIG)).map((name) => new BullMQAdapter(app.get<Queue>(getQueueToken(name)))),
     serverAdapter,
   });
   await app.register(serverAdapter.registerPlugin() as never, { prefix: QUEUE_BOARD_PATH });

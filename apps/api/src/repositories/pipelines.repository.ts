@@ -12,9 +12,9 @@ export type PipelineState = Record<string, StepState>;
 export class PipelinesRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
-  create(pipeline: { name?: string; request: Prisma.InputJsonValue; state: PipelineState }): Promise<PipelineRow> {
+  create(pipeline: { name?: string; owner: string; request: Prisma.InputJsonValue; state: PipelineState }): Promise<PipelineRow> {
     return this.prisma.pipeline.create({
-      data: { id: newId('pln'), status: 'running', name: pipeline.name, request: pipeline.request, state: pipeline.state as unknown as Prisma.InputJsonValue },
+      data: { id: newId('pln'), status: 'running', ...pipeline, state: pipeline.state as unknown as Prisma.InputJsonValue },
     });
   }
 

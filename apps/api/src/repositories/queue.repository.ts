@@ -1,11 +1,28 @@
-// The BullMQ side of runs: one queue per resource class; the job id is the run's `queueJobId` (the
-// run id for its first attempt), so an add is idempotent and a superseded job is recognisable.
-import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
-import { Queue } from 'bullmq';
-import { ACCELERATORS, bullPriority, queueName, type Accelerator, type RunJobData } from '@anchorage/contracts';
+// The BullMQ side of runs: one queue per configured resource class; the job id is the run's
+// `queueJobId` (the run id for its first attempt), so an add is idempotent and a superseded job is
+// recognisable.
+import { getQueueToken } from '@nestjs/bullmq';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { Queue } from 'bullmq';
+import { bullPriority, queueName, type RunJobData } from '@anchorage/contracts';
+import { API_CONFIG, type ApiConfig } from '../config.js';
 
-export const RUN_QUEUE_NAMES = ACCELERATORS.map(queueName);
+/** The BullMQ queue names of the configured resource classes (registered in AppModule). */
+export function runQueueNames(config: Pick<ApiConfig, 'resourceClasses'>): string[] {
+  return config.resourceClasses.map((c) => queueName(c.name));
+}
+
+export interface QueueCounts {
+  resourceClass: string;
+  name: string;
+  waiting: number;
+  prioritized: number;
+  delayed: number;
+  /** Delayed jobs whose delay has passed (about to move to waiting): part of the real backlog. */
+  dueDelayed: number;
+  active: number;
+}
 
 export interface QueuedRun {
   id: string;
@@ -18,16 +35,23 @@ export interface QueuedRun {
 
 const jobIdOf = (run: { id: string; queueJobId: string | null }) => run.queueJobId ?? run.id;
 
+const ZCOUNT_COMMAND = 'anchorageZcount';
+
 @Injectable()
-export class QueueRepository {
-  private readonly queues: Record<Accelerator, Queue<RunJobData>>;
+export class QueueRepository implements OnModuleInit {
+  private readonly queues = new Map<string, Queue<RunJobData>>();
+  /** BullMQ's client interface has no ZCOUNT; a one-line script is defined once per connection. */
+  private readonly zcountDefined = new WeakSet<object>();
 
   constructor(
-    @InjectQueue(queueName('cpu')) cpu: Queue<RunJobData>,
-    @InjectQueue(queueName('gpu')) gpu: Queue<RunJobData>,
-    @InjectQueue(queueName('any')) any: Queue<RunJobData>,
-  ) {
-    this.queues = { cpu, gpu, any };
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  onModuleInit(): void {
+    for (const c of this.config.resourceClasses) {
+      this.queues.set(c.name, this.moduleRef.get<Queue<RunJobData>>(getQueueToken(queueName(c.name)), { strict: false }));
+    }
   }
 
   async enqueue(run: QueuedRun, delayMs = 0): Promise<void> {
@@ -67,7 +91,7 @@ export class QueueRepository {
   /** Redis's `maxmemory-policy` (from INFO, which managed services allow), or null when unreachable. */
   async evictionPolicy(): Promise<string | null> {
     try {
-      const client = await this.queues.any.getBackend().client;
+      const client = await this.queue('any').getBackend().client;
       return /^maxmemory_policy:(\S+)/m.exec(await client.info())?.[1] ?? null;
     } catch {
       return null;
@@ -81,30 +105,41 @@ export class QueueRepository {
       timer = setTimeout(() => reject(new Error(`redis did not answer within ${timeoutMs} ms`)), timeoutMs);
     });
     try {
-      await Promise.race([this.queues.any.getJobCounts('waiting'), timeout]);
+      await Promise.race([this.queue('any').getJobCounts('waiting'), timeout]);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  async counts(): Promise<{ accelerator: Accelerator; name: string; waiting: number; prioritized: number; delayed: number; active: number }[]> {
+  /** Per class: the backlog by state, counting due delayed jobs with one ZCOUNT on the delayed set. */
+  async counts(now = Date.now()): Promise<QueueCounts[]> {
     return Promise.all(
-      ACCELERATORS.map(async (accelerator) => {
-        const c = await this.queues[accelerator].getJobCounts('waiting', 'prioritized', 'delayed', 'active');
-        return { accelerator, name: queueName(accelerator), waiting: c.waiting ?? 0, prioritized: c.prioritized ?? 0, delayed: c.delayed ?? 0, active: c.active ?? 0 };
+      this.config.resourceClasses.map(async (c) => {
+        const queue = this.queue(c.name);
+        const counts = await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
+        // BullMQ scores a delayed job by (due time in ms) * 0x1000 + a counter (its delayed set).
+        const client = await queue.getBackend().client;
+        if (!this.zcountDefined.has(client)) {
+          client.defineCommand(ZCOUNT_COMMAND, { numberOfKeys: 1, lua: "return redis.call('ZCOUNT', KEYS[1], ARGV[1], ARGV[2])", readOnly: true });
+          this.zcountDefined.add(client);
+        }
+        const dueDelayed = Number(await client.runCommand(ZCOUNT_COMMAND, [queue.keys.delayed, 0, now * 0x1000 + 0xfff]));
+        return {
+          resourceClass: c.name,
+          name: queueName(c.name),
+          waiting: counts.waiting ?? 0,
+          prioritized: counts.prioritized ?? 0,
+          delayed: counts.delayed ?? 0,
+          dueDelayed,
+          active: counts.active ?? 0,
+        };
       }),
     );
   }
 
-  /** Delayed jobs whose delay has passed (they are about to move to waiting): part of the real backlog. */
-  async dueDelayed(accelerator: Accelerator, now = Date.now()): Promise<number> {
-    const delayed = await this.queues[accelerator].getDelayed(0, 999);
-    return delayed.filter((job) => job.timestamp + (job.delay ?? 0) <= now).length;
-  }
-
   private queue(resourceClass: string): Queue<RunJobData> {
-    const queue = this.queues[resourceClass as Accelerator];
-    if (!queue) throw new Error(`unknown resource class: ${resourceClass}`);
+    const queue = this.queues.get(resourceClass);
+    if (!queue) throw new Error(`unknown resource class: ${resourceClass} (configured: ${[...this.queues.keys()].join(', ')})`);
     return queue;
   }
 }

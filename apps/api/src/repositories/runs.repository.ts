@@ -15,6 +15,10 @@ export interface NewRun {
   kind: string;
   name?: string;
   priority: number;
+  owner: string;
+  /** Null: held until its owner has a free concurrency slot (see DispatchService). */
+  admittedAt: Date | null;
+  statusReason?: string;
   resourceClass: string;
   resources: Prisma.InputJsonValue;
   spec: Prisma.InputJsonValue;
@@ -100,8 +104,42 @@ export class RunsRepository {
     };
   }
 
-  findByStatus(statuses: RunStatus[]): Promise<RunRow[]> {
-    return this.prisma.run.findMany({ where: { status: { in: statuses } }, orderBy: { id: 'asc' } });
+  /** Runs in these statuses that went to the queue (held runs have no queue job to rebuild). */
+  findAdmittedByStatus(statuses: RunStatus[]): Promise<RunRow[]> {
+    return this.prisma.run.findMany({ where: { status: { in: statuses }, admittedAt: { not: null } }, orderBy: { id: 'asc' } });
+  }
+
+  /** Owners with runs waiting for a concurrency slot. */
+  async ownersWithHeldRuns(): Promise<string[]> {
+    const rows = await this.prisma.run.findMany({ where: { status: 'queued', admittedAt: null }, distinct: ['owner'], select: { owner: true } });
+    return rows.map((r) => r.owner);
+  }
+
+  /**
+   * Admits an owner's held runs into the slots it has free under `limit` (highest priority, then
+   * oldest first) and returns them. One admission per owner at a time across API processes (an
+   * advisory lock), so two processes cannot both hand out the last slot.
+   */
+  admitHeld(owner: string, limit: number): Promise<RunRow[]> {
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`anchorage-admission:${owner}`}))`;
+      const active = await tx.run.count({ where: { owner, admittedAt: { not: null }, status: { in: ['queued', 'running', 'retrying'] } } });
+      if (active >= limit) return [];
+      const held = await tx.run.findMany({
+        where: { owner, admittedAt: null, status: 'queued' },
+        orderBy: [{ priority: 'desc' }, { id: 'asc' }],
+        take: limit - active,
+      });
+      if (held.length === 0) return [];
+      const admittedAt = new Date();
+      await tx.run.updateMany({ where: { id: { in: held.map((r) => r.id) }, admittedAt: null }, data: { admittedAt, statusReason: null } });
+      return held.map((r) => ({ ...r, admittedAt, statusReason: null }));
+    });
+  }
+
+  /** A run going back to its owner's admission (a user's retry while a limit is set). */
+  async hold(id: string, reason: string): Promise<void> {
+    await this.prisma.run.updateMany({ where: { id }, data: { admittedAt: null, statusReason: reason } });
   }
 
   /** Moves a run from one of `from` to `to`; false when another writer moved it first. */

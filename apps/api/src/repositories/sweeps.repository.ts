@@ -17,9 +17,9 @@ export interface StoredTrial {
 export class SweepsRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
-  create(sweep: { name?: string; request: Prisma.InputJsonValue; plan: StoredTrial[]; concurrency: number }): Promise<SweepRow> {
+  create(sweep: { name?: string; owner: string; request: Prisma.InputJsonValue; plan: StoredTrial[]; concurrency: number }): Promise<SweepRow> {
     return this.prisma.sweep.create({
-      data: { id: newId('swp'), status: 'running', name: sweep.name, request: sweep.request, plan: sweep.plan as unknown as Prisma.InputJsonValue, concurrency: sweep.concurrency },
+      data: { id: newId('swp'), status: 'running', ...sweep, plan: sweep.plan as unknown as Prisma.InputJsonValue },
     });
   }
 

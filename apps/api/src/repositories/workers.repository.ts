@@ -42,6 +42,14 @@ export class WorkersRepository {
     if (count === 0) await this.prisma.worker.updateMany({ where: { id }, data: { lastHeartbeatAt, currentRunId } });
   }
 
+  /** Resource classes consumed by live workers (online, busy or draining), with how many consume each. */
+  async liveClassCounts(): Promise<Map<string, number>> {
+    const rows = await this.prisma.worker.findMany({ where: { status: { in: ['online', 'busy', 'draining'] } }, select: { resourceClasses: true } });
+    const counts = new Map<string, number>();
+    for (const row of rows) for (const c of row.resourceClasses) counts.set(c, (counts.get(c) ?? 0) + 1);
+    return counts;
+  }
+
   /** Workers that should be beating (connected or holding attempts) whose last beat is older than `before`. */
   silentSince(before: Date): Promise<WorkerRow[]> {
     return this.prisma.worker.findMany({ where: { status: { in: ['online', 'busy', 'draining', 'offline'] }, lastHeartbeatAt: { lt: before } } });

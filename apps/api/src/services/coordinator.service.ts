@@ -2,7 +2,7 @@
 // progress and results. It is the single writer of everything workers report.
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Prisma } from '@anchorage/db';
-import { JOB_CATALOG, paretoFrontier, resultKeyMetric, type JobKind, type RunStatus } from '@anchorage/contracts';
+import { assignClasses, JOB_CATALOG, paretoFrontier, resultKeyMetric, type JobKind, type RunStatus } from '@anchorage/contracts';
 import type {
   Heartbeat__Output,
   RegisterRequest__Output,
@@ -53,20 +53,30 @@ export class CoordinatorService {
 
   async register(request: RegisterRequest__Output): Promise<RegisterResponse> {
     if (!request.backend) throw new InvalidRequestError('backend is required');
+    const device = request.accelerators[0];
+    if (!device || (device.kind !== 'cpu' && device.kind !== 'gpu')) throw new InvalidRequestError('accelerators: the first device must have kind cpu or gpu');
+    // The coordinator decides what a worker consumes, from its device and the configured classes.
+    const assigned = assignClasses(
+      { kind: device.kind, memoryGb: Number(device.memoryBytes) / 1e9 },
+      this.config.resourceClasses,
+      request.resourceClasses,
+    );
+    if (!assigned.ok) throw new InvalidRequestError(assigned.message);
     const worker = await this.workers.register({
       name: request.name || `${request.host}-${request.pid}`,
       host: request.host,
       backend: request.backend,
       accelerators: request.accelerators.map((a) => ({ kind: a.kind, model: a.model, memoryBytes: Number(a.memoryBytes) })),
       capacity: Math.max(1, request.capacity),
-      resourceClasses: request.resourceClasses,
+      resourceClasses: assigned.classes,
       version: request.version,
     });
-    this.logger.log(`worker ${worker.id} (${worker.name}, ${worker.backend}) registered`);
+    this.logger.log(`worker ${worker.id} (${worker.name}, ${worker.backend}) registered for ${assigned.classes.join(', ')}`);
     return {
       workerId: worker.id,
       heartbeatIntervalMs: this.config.heartbeatIntervalMs,
       coordinatorVersion: API_VERSION,
+      resourceClasses: assigned.classes,
     };
   }
 

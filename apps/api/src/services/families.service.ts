@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Prisma } from '@anchorage/db';
 import { validateFamilyRequest, type FamilyView } from '@anchorage/contracts';
 import { FamiliesRepository } from '../repositories/families.repository.js';
-import { QueueRepository } from '../repositories/queue.repository.js';
+import { DispatchService } from './dispatch.service.js';
 import { RunsRepository } from '../repositories/runs.repository.js';
 import { InvalidRequestError, NotFoundError } from './errors.js';
 import { familyView } from './views.js';
@@ -15,13 +15,14 @@ export class FamiliesService {
   constructor(
     private readonly families: FamiliesRepository,
     private readonly runs: RunsRepository,
-    private readonly queue: QueueRepository,
+    private readonly dispatch: DispatchService,
   ) {}
 
-  async create(body: unknown): Promise<FamilyView> {
+  async create(body: unknown, owner: string): Promise<FamilyView> {
     const outcome = validateFamilyRequest(body);
     if (!outcome.ok) throw new InvalidRequestError(outcome.error, outcome.issues);
     const request = outcome.value;
+    const placed = await this.dispatch.place({ accelerator: 'any' });
     const { family, runs } = await this.runs.transaction(async (tx) => {
       const family = await this.families.create(tx, { name: request.name, members: request.members });
       const runs = [];
@@ -32,7 +33,8 @@ export class FamiliesService {
               kind: 'train',
               name: `${request.name}: ${preset}`,
               priority: request.priority,
-              resourceClass: 'any',
+              ...this.dispatch.admission(owner),
+              resourceClass: placed.resourceClass,
               resources: { accelerator: 'any' },
               spec: request.specs[i] as Prisma.InputJsonValue,
               maxAttempts: request.maxAttempts,
@@ -45,9 +47,7 @@ export class FamiliesService {
       return { family, runs };
     });
     // Largest first: with several workers the family finishes soonest (longest job first).
-    for (const run of [...runs].reverse()) {
-      await this.queue.enqueue({ ...run, kind: 'train' }).catch((e: Error) => this.logger.warn(`run ${run.id} not enqueued yet: ${e.message}`));
-    }
+    await this.dispatch.dispatch([...runs].reverse());
     return this.get(family.id);
   }
 

@@ -11,12 +11,27 @@ import { WorkersService } from './workers.service.js';
 
 const WORKER_STATES = ['online', 'busy', 'draining', 'dead', 'offline'] as const;
 
+/** One read shared by the gauges of a scrape (they collect concurrently). */
+function perScrape<T>(read: () => Promise<T>, ttlMs = 500): () => Promise<T> {
+  let cached: { at: number; value: Promise<T> } | null = null;
+  return () => {
+    if (!cached || Date.now() - cached.at > ttlMs) {
+      const value = read();
+      cached = { at: Date.now(), value };
+      value.catch(() => (cached = null));
+    }
+    return cached.value;
+  };
+}
+
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
   private readonly attemptDuration: Histogram<'kind' | 'outcome'>;
 
   constructor(runs: RunsRepository, queue: QueueRepository, workers: WorkersService) {
+    const queueCounts = perScrape(() => queue.counts());
+    const workerList = perScrape(async () => (await workers.list()).workers);
     collectDefaultMetrics({ register: this.registry, prefix: 'anchorage_api_' });
     new Gauge({
       name: 'anchorage_runs',
@@ -34,8 +49,16 @@ export class MetricsService {
       labelNames: ['class'],
       registers: [this.registry],
       async collect() {
-        const counts = await queue.counts();
-        for (const c of counts) this.set({ class: c.accelerator }, c.waiting + c.prioritized + (await queue.dueDelayed(c.accelerator)));
+        for (const c of await queueCounts()) this.set({ class: c.resourceClass }, c.waiting + c.prioritized + c.dueDelayed);
+      },
+    });
+    new Gauge({
+      name: 'anchorage_queue_active',
+      help: 'Jobs being run now per resource class (add to the depth when scaling, so busy workers are not scaled away)',
+      labelNames: ['class'],
+      registers: [this.registry],
+      async collect() {
+        for (const c of await queueCounts()) this.set({ class: c.resourceClass }, c.active);
       },
     });
     new Gauge({
@@ -44,7 +67,7 @@ export class MetricsService {
       labelNames: ['state'],
       registers: [this.registry],
       async collect() {
-        const { workers: list } = await workers.list();
+        const list = await workerList();
         for (const state of WORKER_STATES) this.set({ state }, list.filter((w) => w.status === state).length);
       },
     });
@@ -54,7 +77,7 @@ export class MetricsService {
       labelNames: ['worker', 'name'],
       registers: [this.registry],
       async collect() {
-        const { workers: list } = await workers.list();
+        const list = await workerList();
         this.reset();
         for (const w of list) if (w.status !== 'offline' && w.status !== 'dead') this.set({ worker: w.id, name: w.name }, w.heartbeatAgeMs / 1000);
       },

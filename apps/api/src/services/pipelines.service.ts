@@ -56,13 +56,13 @@ export class PipelinesService implements OnApplicationBootstrap, OnApplicationSh
     if (this.timer) clearInterval(this.timer);
   }
 
-  async create(body: unknown): Promise<PipelineView> {
+  async create(body: unknown, owner: string): Promise<PipelineView> {
     const parsed = createPipelineSchema.safeParse(body ?? {});
     if (!parsed.success) throw new InvalidRequestError('invalid pipeline request', formatIssues(parsed.error));
     const issues = checkPipeline(parsed.data);
     if (issues.length) throw new InvalidRequestError('invalid pipeline request', issues);
     const state: PipelineState = Object.fromEntries(parsed.data.steps.map((s) => [s.id, { status: 'pending', runId: null, familyId: null, outputs: null, error: null }]));
-    const row = await this.pipelines.create({ name: parsed.data.name, request: parsed.data as unknown as Prisma.InputJsonValue, state });
+    const row = await this.pipelines.create({ name: parsed.data.name, owner, request: parsed.data as unknown as Prisma.InputJsonValue, state });
     await this.exclusive(() => this.advance(row)).catch((e: Error) => this.logger.warn(`pipeline ${row.id}: first steps not started yet: ${e.message}`));
     return this.get(row.id);
   }
@@ -139,7 +139,7 @@ export class PipelinesService implements OnApplicationBootstrap, OnApplicationSh
     }
     for (const step of steps) {
       if (state[step.id].status !== 'pending' || !step.dependsOn.every((d) => state[d].status === 'succeeded')) continue;
-      await this.start(step, state);
+      await this.start(step, state, row.owner);
     }
 
     const done = steps.every((s) => ['succeeded', 'failed', 'cancelled', 'skipped'].includes(state[s.id].status));
@@ -150,7 +150,7 @@ export class PipelinesService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /** Starts a ready step with its references resolved; a step that cannot start fails with the reason. */
-  private async start(step: PipelineStep, state: PipelineState): Promise<void> {
+  private async start(step: PipelineStep, state: PipelineState, owner: string): Promise<void> {
     const outputs = Object.fromEntries(Object.entries(state).map(([id, s]) => [id, s.outputs]));
     const body = step.type === 'run' ? step.run : step.type === 'family' ? step.family : step.export;
     const { value, missing } = resolveReferences(body, outputs);
@@ -161,10 +161,10 @@ export class PipelinesService implements OnApplicationBootstrap, OnApplicationSh
     }
     try {
       if (step.type === 'run') {
-        const { run } = await this.runsService.submit(value);
+        const { run } = await this.runsService.submit(value, { owner });
         state[step.id] = { ...current, status: 'running', runId: run.id, outputs: { runId: run.id, status: run.status, result: null } };
       } else if (step.type === 'family') {
-        const family = await this.families.create(value);
+        const family = await this.families.create(value, owner);
         state[step.id] = { ...current, status: 'running', familyId: family.id, outputs: { familyId: family.id, modelIds: [] } };
       } else {
         const { runId, maxFlops, maxLatencyMs } = value as { runId: string; maxFlops?: number; maxLatencyMs?: number };

@@ -35,7 +35,7 @@ export class ReconcileService implements OnApplicationBootstrap, OnApplicationSh
   /** Returns the ids of the runs it enqueued again. */
   async reconcile(): Promise<string[]> {
     const requeued: string[] = [];
-    for (const run of await this.runs.findByStatus(['queued', 'retrying'])) {
+    for (const run of await this.runs.findAdmittedByStatus(['queued', 'retrying'])) {
       if (await this.queue.has(run)) continue;
       await this.queue.enqueue({ ...run, kind: run.kind as JobKind });
       requeued.push(run.id);

@@ -1,8 +1,8 @@
 // Submitting, reading and cancelling runs. Postgres is written first; the queue entry follows and
 // can always be rebuilt from the row (see ReconcileService).
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { isUniqueViolation, type Prisma } from '@anchorage/db';
-import { isTerminal, queueJobId, validateRunRequest, type JobKind, type MetricSeriesView, type RunLogsView, type RunStatus, type RunView } from '@anchorage/contracts';
+import { isTerminal, queueJobId, validateRunRequest, type MetricSeriesView, type RunLogsView, type RunStatus, type RunView } from '@anchorage/contracts';
 import { API_CONFIG, type ApiConfig } from '../config.js';
 import { ModelsRepository } from '../repositories/models.repository.js';
 import { QueueRepository } from '../repositories/queue.repository.js';
@@ -10,13 +10,12 @@ import { RunsRepository, type RunFilter } from '../repositories/runs.repository.
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.js';
 import { page } from './paging.js';
 import { runSummaryView, runView } from './views.js';
+import { DispatchService } from './dispatch.service.js';
 import { FamiliesService } from './families.service.js';
 import { WorkerConnections } from './worker-connections.js';
 
 @Injectable()
 export class RunsService {
-  private readonly logger = new Logger(RunsService.name);
-
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     private readonly runs: RunsRepository,
@@ -24,9 +23,11 @@ export class RunsService {
     private readonly queue: QueueRepository,
     private readonly connections: WorkerConnections,
     private readonly families: FamiliesService,
+    private readonly dispatch: DispatchService,
   ) {}
 
-  async submit(body: unknown, idempotencyKey?: string): Promise<{ run: RunView; replayed: boolean }> {
+  async submit(body: unknown, options: { owner: string; idempotencyKey?: string }): Promise<{ run: RunView; replayed: boolean }> {
+    const { owner, idempotencyKey } = options;
     if (idempotencyKey !== undefined) {
       if (idempotencyKey.length === 0 || idempotencyKey.length > 200) {
         throw new InvalidRequestError('invalid Idempotency-Key', [
@@ -45,6 +46,7 @@ export class RunsService {
       ]);
     }
     const spec = await this.resolveReferences(request.kind, request.spec);
+    const placed = await this.dispatch.place(request.resources);
 
     let created;
     try {
@@ -52,8 +54,9 @@ export class RunsService {
         kind: request.kind,
         name: request.name,
         priority: request.priority,
-        resourceClass: request.accelerator,
-        resources: { accelerator: request.accelerator },
+        ...this.dispatch.admission(owner),
+        resourceClass: placed.resourceClass,
+        resources: { ...request.resources },
         spec: spec as Prisma.InputJsonValue,
         maxAttempts: request.maxAttempts,
         idempotencyKey,
@@ -66,13 +69,10 @@ export class RunsService {
       }
       throw error;
     }
-    try {
-      await this.queue.enqueue({ ...created, kind: request.kind });
-    } catch (error) {
-      // The row is the truth: reconcile enqueues it once Redis is back.
-      this.logger.warn(`run ${created.id} stored but not enqueued yet: ${(error as Error).message}`);
-    }
-    return { run: runView({ ...created, attempts: [] }), replayed: false };
+    const held = await this.dispatch.dispatch([created]);
+    const warnings = [...placed.warnings, ...(held.has(created.id) ? [held.get(created.id)!] : [])];
+    const run = (await this.runs.findById(created.id)) ?? { ...created, attempts: [] };
+    return { run: { ...runView(run), ...(warnings.length ? { warnings } : {}) }, replayed: false };
   }
 
   async get(id: string): Promise<RunView> {
@@ -101,11 +101,10 @@ export class RunsService {
       statusReason: 'retried by user',
     });
     if (!moved) throw new ConflictError(`run ${id} changed while it was being retried`);
-    try {
-      await this.queue.enqueue({ ...run, kind: run.kind as JobKind, queueJobId: queueJobId(id, next) });
-    } catch (error) {
-      this.logger.warn(`run ${id} queued again but not enqueued yet: ${(error as Error).message}`);
-    }
+    // A retried run asks for its owner's slot again like a new one.
+    const admission = this.dispatch.admission(run.owner);
+    if (admission.admittedAt === null) await this.runs.hold(id, admission.statusReason ?? 'waiting for a concurrency slot');
+    await this.dispatch.dispatch([{ ...run, status: 'queued', queueJobId: queueJobId(id, next), admittedAt: admission.admittedAt }]);
     if (run.familyId) await this.families.refresh(run.familyId);
     return this.get(id);
   }

@@ -14,16 +14,15 @@ import {
   shouldStopEarly,
   trialRequest,
   type CreateSweepRequest,
-  type JobKind,
   type RunStatus,
   type SweepTrialView,
   type SweepView,
   type ValidRunRequest,
 } from '@anchorage/contracts';
 import { API_CONFIG, type ApiConfig } from '../config.js';
-import { QueueRepository } from '../repositories/queue.repository.js';
 import { RunsRepository, type RunRow } from '../repositories/runs.repository.js';
 import { SweepsRepository, type StoredTrial, type SweepRow } from '../repositories/sweeps.repository.js';
+import { DispatchService } from './dispatch.service.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.js';
 import { RunsService } from './runs.service.js';
 
@@ -41,7 +40,7 @@ export class SweepsService implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     private readonly sweeps: SweepsRepository,
     private readonly runs: RunsRepository,
-    private readonly queue: QueueRepository,
+    private readonly dispatch: DispatchService,
     private readonly runsService: RunsService,
   ) {}
 
@@ -55,13 +54,16 @@ export class SweepsService implements OnApplicationBootstrap, OnApplicationShutd
     if (this.timer) clearInterval(this.timer);
   }
 
-  async create(body: unknown): Promise<SweepView> {
+  async create(body: unknown, owner: string): Promise<SweepView> {
     const parsed = createSweepSchema.safeParse(body ?? {});
     if (!parsed.success) throw new InvalidRequestError('invalid sweep request', formatIssues(parsed.error));
     const plan = planSweep(parsed.data);
     if (!plan.ok) throw new InvalidRequestError(plan.error, plan.issues);
+    const first = trialRequest(parsed.data, plan.trials[0].index, plan.trials[0].params);
+    if (first.ok) await this.dispatch.place(first.trial.request.resources, 'base.');
     const sweep = await this.sweeps.create({
       name: parsed.data.name,
+      owner,
       request: parsed.data as unknown as Prisma.InputJsonValue,
       plan: plan.trials.map((t) => ({ index: t.index, params: t.params })),
       concurrency: parsed.data.concurrency,
@@ -139,14 +141,16 @@ export class SweepsService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async submitTrial(sweep: SweepRow, index: number, params: StoredTrial['params'], request: ValidRunRequest): Promise<RunRow | null> {
+    const placed = await this.dispatch.place(request.resources, 'base.');
     let created: RunRow;
     try {
       created = await this.runs.create({
         kind: request.kind,
         name: request.name,
         priority: request.priority,
-        resourceClass: request.accelerator,
-        resources: { accelerator: request.accelerator },
+        ...this.dispatch.admission(sweep.owner),
+        resourceClass: placed.resourceClass,
+        resources: { ...request.resources },
         spec: request.spec as Prisma.InputJsonValue,
         maxAttempts: request.maxAttempts,
         sweepId: sweep.id,
@@ -157,9 +161,7 @@ export class SweepsService implements OnApplicationBootstrap, OnApplicationShutd
       if (isUniqueViolation(error)) return null; // another API process submitted it first
       throw error;
     }
-    await this.queue
-      .enqueue({ ...created, kind: request.kind as JobKind })
-      .catch((e: Error) => this.logger.warn(`trial ${created.id} stored but not enqueued yet: ${e.message}`));
+    await this.dispatch.dispatch([created]);
     return created;
   }
 

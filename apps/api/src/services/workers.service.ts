@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import type { WorkerView } from '@anchorage/contracts';
+import { Inject, Injectable } from '@nestjs/common';
+import type { QueueListView, WorkerView } from '@anchorage/contracts';
+import { API_CONFIG, type ApiConfig } from '../config.js';
+import { QueueRepository } from '../repositories/queue.repository.js';
 import { WorkersRepository } from '../repositories/workers.repository.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import { workerView } from './views.js';
@@ -8,9 +10,22 @@ import { WorkerConnections } from './worker-connections.js';
 @Injectable()
 export class WorkersService {
   constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
     private readonly workers: WorkersRepository,
+    private readonly queue: QueueRepository,
     private readonly connections: WorkerConnections,
   ) {}
+
+  /** Every resource class with its backlog and the live workers consuming it. */
+  async queues(): Promise<QueueListView> {
+    const [counts, live] = await Promise.all([this.queue.counts(), this.workers.liveClassCounts()]);
+    return {
+      queues: counts.map((c) => {
+        const rc = this.config.resourceClasses.find((x) => x.name === c.resourceClass)!;
+        return { ...c, accelerator: rc.accelerator, minDeviceMemoryGb: rc.minDeviceMemoryGb, depth: c.waiting + c.prioritized + c.dueDelayed, workers: live.get(c.resourceClass) ?? 0 };
+      }),
+    };
+  }
 
   async list(): Promise<{ workers: WorkerView[] }> {
     const now = new Date();

@@ -4,6 +4,7 @@
 //   fail  → throws an error with the message (non-retryable unless `retryable`)
 //   crash → process.exit(exitCode) at once, nothing reported (a killed worker)
 //   hang  → never settles and ignores abort, without blocking the event loop
+//   oom   → allocates `bytes` at once; the runtime's allocation failure is an out-of-memory error
 import type { DiagnosticSpec } from '@anchorage/contracts';
 import { sleep } from '../backoff.js';
 import { NonRetryableError, RetryableError, throwIfAborted } from '../errors.js';
@@ -54,6 +55,11 @@ export function createDiagnosticHandler(options: DiagnosticOptions): Handler<Dia
         // A pending promise with no timer: the event loop (heartbeats, BullMQ locks) keeps running.
         await new Promise<never>(() => undefined);
         break;
+      case 'oom': {
+        const buffer = new ArrayBuffer(spec.bytes); // throws RangeError: Array buffer allocation failed
+        report.log('warn', `diagnostic oom: ${buffer.byteLength} bytes were allocated after all`);
+        break;
+      }
     }
     return { result: { action: spec.action, durationMs: Date.now() - started } };
   };

@@ -89,6 +89,7 @@ export class FakeCoordinator {
         workerId: 'w-1',
         heartbeatIntervalMs: 100,
         coordinatorVersion: '0.1.0',
+        resourceClasses: ['cpu', 'any'],
       })),
       GetVersion: unary('GetVersion', [] as unknown[], () => this.behaviour.getVersion, () => ({ version: '0.1.0', protocol: 'anchorage.coordinator.v1' })),
       StartAttempt: unary('StartAttempt', this.starts, () => this.behaviour.startAttempt, () => ({ accepted: false, reason: 'no behaviour' })),

@@ -577,7 +577,11 @@ export interface components {
             status: "queued" | "running" | "retrying" | "succeeded" | "failed" | "cancelled";
             statusReason: string | null;
             priority: number;
+            /** @description Who submitted the run; per-user concurrency limits count by it */
+            owner: string;
             resources: unknown;
+            /** @description The resource class (queue) the run was placed in */
+            resourceClass: string;
             maxAttempts: number;
             progress: number;
             /** @description TensorFlow.js backend of the latest attempt */
@@ -608,7 +612,11 @@ export interface components {
             status: "queued" | "running" | "retrying" | "succeeded" | "failed" | "cancelled";
             statusReason: string | null;
             priority: number;
+            /** @description Who submitted the run; per-user concurrency limits count by it */
+            owner: string;
             resources: unknown;
+            /** @description The resource class (queue) the run was placed in */
+            resourceClass: string;
             maxAttempts: number;
             progress: number;
             /** @description TensorFlow.js backend of the latest attempt */
@@ -635,6 +643,8 @@ export interface components {
             /** @description The kind's result once the run succeeded */
             result: unknown;
             attempts: components["schemas"]["Attempt"][];
+            /** @description On submission only: why the run may wait (no online worker serves its class yet, its owner is at the concurrency limit) */
+            warnings?: string[];
         };
         RunList: {
             runs: components["schemas"]["RunSummary"][];
@@ -721,6 +731,7 @@ export interface components {
             resources?: {
                 /** @enum {string} */
                 accelerator?: "cpu" | "gpu" | "any";
+                minDeviceMemoryGb?: number;
             };
             /** @default 3 */
             maxAttempts?: number;
@@ -796,6 +807,7 @@ export interface components {
             resources?: {
                 /** @enum {string} */
                 accelerator?: "cpu" | "gpu" | "any";
+                minDeviceMemoryGb?: number;
             };
             /** @default 3 */
             maxAttempts?: number;
@@ -898,6 +910,7 @@ export interface components {
             resources?: {
                 /** @enum {string} */
                 accelerator?: "cpu" | "gpu" | "any";
+                minDeviceMemoryGb?: number;
             };
             /** @default 3 */
             maxAttempts?: number;
@@ -1027,6 +1040,7 @@ export interface components {
             resources?: {
                 /** @enum {string} */
                 accelerator?: "cpu" | "gpu" | "any";
+                minDeviceMemoryGb?: number;
             };
             /** @default 3 */
             maxAttempts?: number;
@@ -1105,6 +1119,7 @@ export interface components {
             resources?: {
                 /** @enum {string} */
                 accelerator?: "cpu" | "gpu" | "any";
+                minDeviceMemoryGb?: number;
             };
             /** @default 3 */
             maxAttempts?: number;
@@ -1134,6 +1149,11 @@ export interface components {
             } | {
                 /** @enum {string} */
                 action: "hang";
+            } | {
+                /** @enum {string} */
+                action: "oom";
+                /** @default 1099511627776 */
+                bytes?: number;
             };
         };
         CreateRunRequest: components["schemas"]["CreateTrainRun"] | components["schemas"]["CreateStitchRun"] | components["schemas"]["CreateFinetuneRun"] | components["schemas"]["CreateEvaluateRun"] | components["schemas"]["CreateDiagnosticRun"];
@@ -1190,15 +1210,24 @@ export interface components {
         };
         QueueList: {
             queues: {
-                /** @description Resource class: cpu, gpu or any */
+                /** @description Resource class, e.g. cpu, gpu, gpu-80g or any */
+                resourceClass: string;
+                /** @description The class's device kind: cpu, gpu or any */
                 accelerator: string;
+                /** @description Device memory every worker of the class has (0: no minimum) */
+                minDeviceMemoryGb: number;
+                /** @description BullMQ queue name */
                 name: string;
                 waiting: number;
                 prioritized: number;
                 delayed: number;
+                /** @description Delayed jobs whose delay has passed */
+                dueDelayed: number;
                 active: number;
-                /** @description Jobs waiting to start now: waiting + prioritized */
+                /** @description Jobs waiting to start now: waiting + prioritized + due delayed (the autoscaling metric) */
                 depth: number;
+                /** @description Online workers consuming this class */
+                workers: number;
             }[];
         };
         RunLogs: {
@@ -1341,6 +1370,7 @@ export interface components {
                 resources?: {
                     /** @enum {string} */
                     accelerator?: "cpu" | "gpu" | "any";
+                    minDeviceMemoryGb?: number;
                 };
                 /** @default 3 */
                 maxAttempts?: number;
@@ -1413,6 +1443,7 @@ export interface components {
                     resources?: {
                         /** @enum {string} */
                         accelerator?: "cpu" | "gpu" | "any";
+                        minDeviceMemoryGb?: number;
                     };
                     /** @default 3 */
                     maxAttempts?: number;

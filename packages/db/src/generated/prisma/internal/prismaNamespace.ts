@@ -1362,6 +1362,8 @@ export const RunScalarFieldEnum = {
   status: 'status',
   statusReason: 'statusReason',
   priority: 'priority',
+  owner: 'owner',
+  admittedAt: 'admittedAt',
   resourceClass: 'resourceClass',
   resources: 'resources',
   spec: 'spec',
@@ -1530,6 +1532,7 @@ export const SweepScalarFieldEnum = {
   request: 'request',
   plan: 'plan',
   concurrency: 'concurrency',
+  owner: 'owner',
   createdAt: 'createdAt',
   endedAt: 'endedAt'
 } as const
@@ -1543,6 +1546,7 @@ export const PipelineScalarFieldEnum = {
   status: 'status',
   request: 'request',
   state: 'state',
+  owner: 'owner',
   createdAt: 'createdAt',
   endedAt: 'endedAt'
 } as const
@@ -1647,6 +1651,20 @@ export type ListIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel,
 
 
 /**
+ * Reference to a field of type 'DateTime'
+ */
+export type DateTimeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'DateTime'>
+    
+
+
+/**
+ * Reference to a field of type 'DateTime[]'
+ */
+export type ListDateTimeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'DateTime[]'>
+    
+
+
+/**
  * Reference to a field of type 'Json'
  */
 export type JsonFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Json'>
@@ -1671,20 +1689,6 @@ export type FloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, '
  * Reference to a field of type 'Float[]'
  */
 export type ListFloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Float[]'>
-    
-
-
-/**
- * Reference to a field of type 'DateTime'
- */
-export type DateTimeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'DateTime'>
-    
-
-
-/**
- * Reference to a field of type 'DateTime[]'
- */
-export type ListDateTimeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'DateTime[]'>
     
 
 

@@ -88,6 +88,8 @@ export const RunScalarFieldEnum = {
   status: 'status',
   statusReason: 'statusReason',
   priority: 'priority',
+  owner: 'owner',
+  admittedAt: 'admittedAt',
   resourceClass: 'resourceClass',
   resources: 'resources',
   spec: 'spec',
@@ -256,6 +258,7 @@ export const SweepScalarFieldEnum = {
   request: 'request',
   plan: 'plan',
   concurrency: 'concurrency',
+  owner: 'owner',
   createdAt: 'createdAt',
   endedAt: 'endedAt'
 } as const
@@ -269,6 +272,7 @@ export const PipelineScalarFieldEnum = {
   status: 'status',
   request: 'request',
   state: 'state',
+  owner: 'owner',
   createdAt: 'createdAt',
   endedAt: 'endedAt'
 } as const

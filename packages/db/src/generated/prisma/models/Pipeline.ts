@@ -29,6 +29,7 @@ export type PipelineMinAggregateOutputType = {
   id: string | null
   name: string | null
   status: string | null
+  owner: string | null
   createdAt: Date | null
   endedAt: Date | null
 }
@@ -37,6 +38,7 @@ export type PipelineMaxAggregateOutputType = {
   id: string | null
   name: string | null
   status: string | null
+  owner: string | null
   createdAt: Date | null
   endedAt: Date | null
 }
@@ -47,6 +49,7 @@ export type PipelineCountAggregateOutputType = {
   status: number
   request: number
   state: number
+  owner: number
   createdAt: number
   endedAt: number
   _all: number
@@ -57,6 +60,7 @@ export type PipelineMinAggregateInputType = {
   id?: true
   name?: true
   status?: true
+  owner?: true
   createdAt?: true
   endedAt?: true
 }
@@ -65,6 +69,7 @@ export type PipelineMaxAggregateInputType = {
   id?: true
   name?: true
   status?: true
+  owner?: true
   createdAt?: true
   endedAt?: true
 }
@@ -75,6 +80,7 @@ export type PipelineCountAggregateInputType = {
   status?: true
   request?: true
   state?: true
+  owner?: true
   createdAt?: true
   endedAt?: true
   _all?: true
@@ -158,6 +164,7 @@ export type PipelineGroupByOutputType = {
   status: string
   request: runtime.JsonValue
   state: runtime.JsonValue
+  owner: string
   createdAt: Date
   endedAt: Date | null
   _count: PipelineCountAggregateOutputType | null
@@ -189,6 +196,7 @@ export type PipelineWhereInput = {
   status?: Prisma.StringFilter<"Pipeline"> | string
   request?: Prisma.JsonFilter<"Pipeline">
   state?: Prisma.JsonFilter<"Pipeline">
+  owner?: Prisma.StringFilter<"Pipeline"> | string
   createdAt?: Prisma.DateTimeFilter<"Pipeline"> | Date | string
   endedAt?: Prisma.DateTimeNullableFilter<"Pipeline"> | Date | string | null
 }
@@ -199,6 +207,7 @@ export type PipelineOrderByWithRelationInput = {
   status?: Prisma.SortOrder
   request?: Prisma.SortOrder
   state?: Prisma.SortOrder
+  owner?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrderInput | Prisma.SortOrder
 }
@@ -212,6 +221,7 @@ export type PipelineWhereUniqueInput = Prisma.AtLeast<{
   status?: Prisma.StringFilter<"Pipeline"> | string
   request?: Prisma.JsonFilter<"Pipeline">
   state?: Prisma.JsonFilter<"Pipeline">
+  owner?: Prisma.StringFilter<"Pipeline"> | string
   createdAt?: Prisma.DateTimeFilter<"Pipeline"> | Date | string
   endedAt?: Prisma.DateTimeNullableFilter<"Pipeline"> | Date | string | null
 }, "id">
@@ -222,6 +232,7 @@ export type PipelineOrderByWithAggregationInput = {
   status?: Prisma.SortOrder
   request?: Prisma.SortOrder
   state?: Prisma.SortOrder
+  owner?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.PipelineCountOrderByAggregateInput
@@ -238,6 +249,7 @@ export type PipelineScalarWhereWithAggregatesInput = {
   status?: Prisma.StringWithAggregatesFilter<"Pipeline"> | string
   request?: Prisma.JsonWithAggregatesFilter<"Pipeline">
   state?: Prisma.JsonWithAggregatesFilter<"Pipeline">
+  owner?: Prisma.StringWithAggregatesFilter<"Pipeline"> | string
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Pipeline"> | Date | string
   endedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Pipeline"> | Date | string | null
 }
@@ -248,6 +260,7 @@ export type PipelineCreateInput = {
   status: string
   request: Prisma.JsonNullValueInput | runtime.InputJsonValue
   state: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  owner?: string
   createdAt?: Date | string
   endedAt?: Date | string | null
 }
@@ -258,6 +271,7 @@ export type PipelineUncheckedCreateInput = {
   status: string
   request: Prisma.JsonNullValueInput | runtime.InputJsonValue
   state: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  owner?: string
   createdAt?: Date | string
   endedAt?: Date | string | null
 }
@@ -268,6 +282,7 @@ export type PipelineUpdateInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   request?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   state?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -278,6 +293,7 @@ export type PipelineUncheckedUpdateInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   request?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   state?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -288,6 +304,7 @@ export type PipelineCreateManyInput = {
   status: string
   request: Prisma.JsonNullValueInput | runtime.InputJsonValue
   state: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  owner?: string
   createdAt?: Date | string
   endedAt?: Date | string | null
 }
@@ -298,6 +315,7 @@ export type PipelineUpdateManyMutationInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   request?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   state?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -308,6 +326,7 @@ export type PipelineUncheckedUpdateManyInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   request?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   state?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -318,6 +337,7 @@ export type PipelineCountOrderByAggregateInput = {
   status?: Prisma.SortOrder
   request?: Prisma.SortOrder
   state?: Prisma.SortOrder
+  owner?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
 }
@@ -326,6 +346,7 @@ export type PipelineMaxOrderByAggregateInput = {
   id?: Prisma.SortOrder
   name?: Prisma.SortOrder
   status?: Prisma.SortOrder
+  owner?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
 }
@@ -334,6 +355,7 @@ export type PipelineMinOrderByAggregateInput = {
   id?: Prisma.SortOrder
   name?: Prisma.SortOrder
   status?: Prisma.SortOrder
+  owner?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
 }
@@ -346,6 +368,7 @@ export type PipelineSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   status?: boolean
   request?: boolean
   state?: boolean
+  owner?: boolean
   createdAt?: boolean
   endedAt?: boolean
 }, ExtArgs["result"]["pipeline"]>
@@ -356,6 +379,7 @@ export type PipelineSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exte
   status?: boolean
   request?: boolean
   state?: boolean
+  owner?: boolean
   createdAt?: boolean
   endedAt?: boolean
 }, ExtArgs["result"]["pipeline"]>
@@ -366,6 +390,7 @@ export type PipelineSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exte
   status?: boolean
   request?: boolean
   state?: boolean
+  owner?: boolean
   createdAt?: boolean
   endedAt?: boolean
 }, ExtArgs["result"]["pipeline"]>
@@ -376,11 +401,12 @@ export type PipelineSelectScalar = {
   status?: boolean
   request?: boolean
   state?: boolean
+  owner?: boolean
   createdAt?: boolean
   endedAt?: boolean
 }
 
-export type PipelineOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "status" | "request" | "state" | "createdAt" | "endedAt", ExtArgs["result"]["pipeline"]>
+export type PipelineOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "status" | "request" | "state" | "owner" | "createdAt" | "endedAt", ExtArgs["result"]["pipeline"]>
 
 export type $PipelinePayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Pipeline"
@@ -394,6 +420,10 @@ export type $PipelinePayload<ExtArgs extends runtime.Types.Extensions.InternalAr
      * { [stepId]: { status, runId, familyId, outputs, error } }
      */
     state: runtime.JsonValue
+    /**
+     * Who created the pipeline; its steps are submitted as this owner.
+     */
+    owner: string
     createdAt: Date
     endedAt: Date | null
   }, ExtArgs["result"]["pipeline"]>
@@ -824,6 +854,7 @@ export interface PipelineFieldRefs {
   readonly status: Prisma.FieldRef<"Pipeline", 'String'>
   readonly request: Prisma.FieldRef<"Pipeline", 'Json'>
   readonly state: Prisma.FieldRef<"Pipeline", 'Json'>
+  readonly owner: Prisma.FieldRef<"Pipeline", 'String'>
   readonly createdAt: Prisma.FieldRef<"Pipeline", 'DateTime'>
   readonly endedAt: Prisma.FieldRef<"Pipeline", 'DateTime'>
 }

@@ -51,6 +51,8 @@ export type RunMinAggregateOutputType = {
   status: $Enums.RunStatus | null
   statusReason: string | null
   priority: number | null
+  owner: string | null
+  admittedAt: Date | null
   resourceClass: string | null
   maxAttempts: number | null
   idempotencyKey: string | null
@@ -79,6 +81,8 @@ export type RunMaxAggregateOutputType = {
   status: $Enums.RunStatus | null
   statusReason: string | null
   priority: number | null
+  owner: string | null
+  admittedAt: Date | null
   resourceClass: string | null
   maxAttempts: number | null
   idempotencyKey: string | null
@@ -107,6 +111,8 @@ export type RunCountAggregateOutputType = {
   status: number
   statusReason: number
   priority: number
+  owner: number
+  admittedAt: number
   resourceClass: number
   resources: number
   spec: number
@@ -159,6 +165,8 @@ export type RunMinAggregateInputType = {
   status?: true
   statusReason?: true
   priority?: true
+  owner?: true
+  admittedAt?: true
   resourceClass?: true
   maxAttempts?: true
   idempotencyKey?: true
@@ -187,6 +195,8 @@ export type RunMaxAggregateInputType = {
   status?: true
   statusReason?: true
   priority?: true
+  owner?: true
+  admittedAt?: true
   resourceClass?: true
   maxAttempts?: true
   idempotencyKey?: true
@@ -215,6 +225,8 @@ export type RunCountAggregateInputType = {
   status?: true
   statusReason?: true
   priority?: true
+  owner?: true
+  admittedAt?: true
   resourceClass?: true
   resources?: true
   spec?: true
@@ -334,6 +346,8 @@ export type RunGroupByOutputType = {
   status: $Enums.RunStatus
   statusReason: string | null
   priority: number
+  owner: string
+  admittedAt: Date | null
   resourceClass: string
   resources: runtime.JsonValue
   spec: runtime.JsonValue
@@ -389,6 +403,8 @@ export type RunWhereInput = {
   status?: Prisma.EnumRunStatusFilter<"Run"> | $Enums.RunStatus
   statusReason?: Prisma.StringNullableFilter<"Run"> | string | null
   priority?: Prisma.IntFilter<"Run"> | number
+  owner?: Prisma.StringFilter<"Run"> | string
+  admittedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   resourceClass?: Prisma.StringFilter<"Run"> | string
   resources?: Prisma.JsonFilter<"Run">
   spec?: Prisma.JsonFilter<"Run">
@@ -430,6 +446,8 @@ export type RunOrderByWithRelationInput = {
   status?: Prisma.SortOrder
   statusReason?: Prisma.SortOrderInput | Prisma.SortOrder
   priority?: Prisma.SortOrder
+  owner?: Prisma.SortOrder
+  admittedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   resourceClass?: Prisma.SortOrder
   resources?: Prisma.SortOrder
   spec?: Prisma.SortOrder
@@ -476,6 +494,8 @@ export type RunWhereUniqueInput = Prisma.AtLeast<{
   status?: Prisma.EnumRunStatusFilter<"Run"> | $Enums.RunStatus
   statusReason?: Prisma.StringNullableFilter<"Run"> | string | null
   priority?: Prisma.IntFilter<"Run"> | number
+  owner?: Prisma.StringFilter<"Run"> | string
+  admittedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   resourceClass?: Prisma.StringFilter<"Run"> | string
   resources?: Prisma.JsonFilter<"Run">
   spec?: Prisma.JsonFilter<"Run">
@@ -516,6 +536,8 @@ export type RunOrderByWithAggregationInput = {
   status?: Prisma.SortOrder
   statusReason?: Prisma.SortOrderInput | Prisma.SortOrder
   priority?: Prisma.SortOrder
+  owner?: Prisma.SortOrder
+  admittedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   resourceClass?: Prisma.SortOrder
   resources?: Prisma.SortOrder
   spec?: Prisma.SortOrder
@@ -556,6 +578,8 @@ export type RunScalarWhereWithAggregatesInput = {
   status?: Prisma.EnumRunStatusWithAggregatesFilter<"Run"> | $Enums.RunStatus
   statusReason?: Prisma.StringNullableWithAggregatesFilter<"Run"> | string | null
   priority?: Prisma.IntWithAggregatesFilter<"Run"> | number
+  owner?: Prisma.StringWithAggregatesFilter<"Run"> | string
+  admittedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Run"> | Date | string | null
   resourceClass?: Prisma.StringWithAggregatesFilter<"Run"> | string
   resources?: Prisma.JsonWithAggregatesFilter<"Run">
   spec?: Prisma.JsonWithAggregatesFilter<"Run">
@@ -588,6 +612,8 @@ export type RunCreateInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -627,6 +653,8 @@ export type RunUncheckedCreateInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -666,6 +694,8 @@ export type RunUpdateInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -705,6 +735,8 @@ export type RunUncheckedUpdateInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -744,6 +776,8 @@ export type RunCreateManyInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -776,6 +810,8 @@ export type RunUpdateManyMutationInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -806,6 +842,8 @@ export type RunUncheckedUpdateManyInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -843,6 +881,8 @@ export type RunCountOrderByAggregateInput = {
   status?: Prisma.SortOrder
   statusReason?: Prisma.SortOrder
   priority?: Prisma.SortOrder
+  owner?: Prisma.SortOrder
+  admittedAt?: Prisma.SortOrder
   resourceClass?: Prisma.SortOrder
   resources?: Prisma.SortOrder
   spec?: Prisma.SortOrder
@@ -884,6 +924,8 @@ export type RunMaxOrderByAggregateInput = {
   status?: Prisma.SortOrder
   statusReason?: Prisma.SortOrder
   priority?: Prisma.SortOrder
+  owner?: Prisma.SortOrder
+  admittedAt?: Prisma.SortOrder
   resourceClass?: Prisma.SortOrder
   maxAttempts?: Prisma.SortOrder
   idempotencyKey?: Prisma.SortOrder
@@ -912,6 +954,8 @@ export type RunMinOrderByAggregateInput = {
   status?: Prisma.SortOrder
   statusReason?: Prisma.SortOrder
   priority?: Prisma.SortOrder
+  owner?: Prisma.SortOrder
+  admittedAt?: Prisma.SortOrder
   resourceClass?: Prisma.SortOrder
   maxAttempts?: Prisma.SortOrder
   idempotencyKey?: Prisma.SortOrder
@@ -982,6 +1026,10 @@ export type IntFieldUpdateOperationsInput = {
   divide?: number
 }
 
+export type NullableDateTimeFieldUpdateOperationsInput = {
+  set?: Date | string | null
+}
+
 export type FloatFieldUpdateOperationsInput = {
   set?: number
   increment?: number
@@ -1008,10 +1056,6 @@ export type NullableIntFieldUpdateOperationsInput = {
 
 export type DateTimeFieldUpdateOperationsInput = {
   set?: Date | string
-}
-
-export type NullableDateTimeFieldUpdateOperationsInput = {
-  set?: Date | string | null
 }
 
 export type RunCreateNestedOneWithoutAttemptsInput = {
@@ -1205,6 +1249,8 @@ export type RunCreateWithoutAttemptsInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1243,6 +1289,8 @@ export type RunUncheckedCreateWithoutAttemptsInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1297,6 +1345,8 @@ export type RunUpdateWithoutAttemptsInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1335,6 +1385,8 @@ export type RunUncheckedUpdateWithoutAttemptsInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1373,6 +1425,8 @@ export type RunCreateWithoutMetricsInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1411,6 +1465,8 @@ export type RunUncheckedCreateWithoutMetricsInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1465,6 +1521,8 @@ export type RunUpdateWithoutMetricsInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1503,6 +1561,8 @@ export type RunUncheckedUpdateWithoutMetricsInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1541,6 +1601,8 @@ export type RunCreateWithoutLogsInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1579,6 +1641,8 @@ export type RunUncheckedCreateWithoutLogsInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1633,6 +1697,8 @@ export type RunUpdateWithoutLogsInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1671,6 +1737,8 @@ export type RunUncheckedUpdateWithoutLogsInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1709,6 +1777,8 @@ export type RunCreateWithoutCheckpointsInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1747,6 +1817,8 @@ export type RunUncheckedCreateWithoutCheckpointsInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1801,6 +1873,8 @@ export type RunUpdateWithoutCheckpointsInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1839,6 +1913,8 @@ export type RunUncheckedUpdateWithoutCheckpointsInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1877,6 +1953,8 @@ export type RunCreateWithoutModelsInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1915,6 +1993,8 @@ export type RunUncheckedCreateWithoutModelsInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1969,6 +2049,8 @@ export type RunUpdateWithoutModelsInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2007,6 +2089,8 @@ export type RunUncheckedUpdateWithoutModelsInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2045,6 +2129,8 @@ export type RunCreateWithoutFamilyInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2083,6 +2169,8 @@ export type RunUncheckedCreateWithoutFamilyInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2150,6 +2238,8 @@ export type RunScalarWhereInput = {
   status?: Prisma.EnumRunStatusFilter<"Run"> | $Enums.RunStatus
   statusReason?: Prisma.StringNullableFilter<"Run"> | string | null
   priority?: Prisma.IntFilter<"Run"> | number
+  owner?: Prisma.StringFilter<"Run"> | string
+  admittedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   resourceClass?: Prisma.StringFilter<"Run"> | string
   resources?: Prisma.JsonFilter<"Run">
   spec?: Prisma.JsonFilter<"Run">
@@ -2182,6 +2272,8 @@ export type RunCreateWithoutEventsInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2220,6 +2312,8 @@ export type RunUncheckedCreateWithoutEventsInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2274,6 +2368,8 @@ export type RunUpdateWithoutEventsInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2312,6 +2408,8 @@ export type RunUncheckedUpdateWithoutEventsInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2350,6 +2448,8 @@ export type RunCreateWithoutStitchesInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2388,6 +2488,8 @@ export type RunUncheckedCreateWithoutStitchesInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2442,6 +2544,8 @@ export type RunUpdateWithoutStitchesInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2480,6 +2584,8 @@ export type RunUncheckedUpdateWithoutStitchesInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2518,6 +2624,8 @@ export type RunCreateWithoutSweepInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2556,6 +2664,8 @@ export type RunUncheckedCreateWithoutSweepInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2620,6 +2730,8 @@ export type RunCreateManyFamilyInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2651,6 +2763,8 @@ export type RunUpdateWithoutFamilyInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2689,6 +2803,8 @@ export type RunUncheckedUpdateWithoutFamilyInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2727,6 +2843,8 @@ export type RunUncheckedUpdateManyWithoutFamilyInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2758,6 +2876,8 @@ export type RunCreateManySweepInput = {
   status?: $Enums.RunStatus
   statusReason?: string | null
   priority?: number
+  owner?: string
+  admittedAt?: Date | string | null
   resourceClass: string
   resources: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2789,6 +2909,8 @@ export type RunUpdateWithoutSweepInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2827,6 +2949,8 @@ export type RunUncheckedUpdateWithoutSweepInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2865,6 +2989,8 @@ export type RunUncheckedUpdateManyWithoutSweepInput = {
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   statusReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   priority?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
+  admittedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   resourceClass?: Prisma.StringFieldUpdateOperationsInput | string
   resources?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2981,6 +3107,8 @@ export type RunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   status?: boolean
   statusReason?: boolean
   priority?: boolean
+  owner?: boolean
+  admittedAt?: boolean
   resourceClass?: boolean
   resources?: boolean
   spec?: boolean
@@ -3023,6 +3151,8 @@ export type RunSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extension
   status?: boolean
   statusReason?: boolean
   priority?: boolean
+  owner?: boolean
+  admittedAt?: boolean
   resourceClass?: boolean
   resources?: boolean
   spec?: boolean
@@ -3057,6 +3187,8 @@ export type RunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extension
   status?: boolean
   statusReason?: boolean
   priority?: boolean
+  owner?: boolean
+  admittedAt?: boolean
   resourceClass?: boolean
   resources?: boolean
   spec?: boolean
@@ -3091,6 +3223,8 @@ export type RunSelectScalar = {
   status?: boolean
   statusReason?: boolean
   priority?: boolean
+  owner?: boolean
+  admittedAt?: boolean
   resourceClass?: boolean
   resources?: boolean
   spec?: boolean
@@ -3116,7 +3250,7 @@ export type RunSelectScalar = {
   trialParams?: boolean
 }
 
-export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "kind" | "name" | "status" | "statusReason" | "priority" | "resourceClass" | "resources" | "spec" | "maxAttempts" | "idempotencyKey" | "queueJobId" | "result" | "error" | "backend" | "workerId" | "progress" | "keyMetricName" | "keyMetricValue" | "keyMetricStep" | "createdAt" | "updatedAt" | "startedAt" | "endedAt" | "cancelRequestedAt" | "familyId" | "sweepId" | "trialIndex" | "trialParams", ExtArgs["result"]["run"]>
+export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "kind" | "name" | "status" | "statusReason" | "priority" | "owner" | "admittedAt" | "resourceClass" | "resources" | "spec" | "maxAttempts" | "idempotencyKey" | "queueJobId" | "result" | "error" | "backend" | "workerId" | "progress" | "keyMetricName" | "keyMetricValue" | "keyMetricStep" | "createdAt" | "updatedAt" | "startedAt" | "endedAt" | "cancelRequestedAt" | "familyId" | "sweepId" | "trialIndex" | "trialParams", ExtArgs["result"]["run"]>
 export type RunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   attempts?: boolean | Prisma.Run$attemptsArgs<ExtArgs>
   metrics?: boolean | Prisma.Run$metricsArgs<ExtArgs>
@@ -3161,6 +3295,15 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     status: $Enums.RunStatus
     statusReason: string | null
     priority: number
+    /**
+     * Who submitted the run (the caller's identity); per-user concurrency limits count by it.
+     */
+    owner: string
+    /**
+     * When the run got one of its owner's concurrency slots and went to the queue; null while it
+     * waits for one (ANCHORAGE_MAX_ACTIVE_RUNS_PER_USER).
+     */
+    admittedAt: Date | null
     resourceClass: string
     resources: runtime.JsonValue
     spec: runtime.JsonValue
@@ -3637,6 +3780,8 @@ export interface RunFieldRefs {
   readonly status: Prisma.FieldRef<"Run", 'RunStatus'>
   readonly statusReason: Prisma.FieldRef<"Run", 'String'>
   readonly priority: Prisma.FieldRef<"Run", 'Int'>
+  readonly owner: Prisma.FieldRef<"Run", 'String'>
+  readonly admittedAt: Prisma.FieldRef<"Run", 'DateTime'>
   readonly resourceClass: Prisma.FieldRef<"Run", 'String'>
   readonly resources: Prisma.FieldRef<"Run", 'Json'>
   readonly spec: Prisma.FieldRef<"Run", 'Json'>

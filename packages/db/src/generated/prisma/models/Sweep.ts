@@ -40,6 +40,7 @@ export type SweepMinAggregateOutputType = {
   name: string | null
   status: string | null
   concurrency: number | null
+  owner: string | null
   createdAt: Date | null
   endedAt: Date | null
 }
@@ -49,6 +50,7 @@ export type SweepMaxAggregateOutputType = {
   name: string | null
   status: string | null
   concurrency: number | null
+  owner: string | null
   createdAt: Date | null
   endedAt: Date | null
 }
@@ -60,6 +62,7 @@ export type SweepCountAggregateOutputType = {
   request: number
   plan: number
   concurrency: number
+  owner: number
   createdAt: number
   endedAt: number
   _all: number
@@ -79,6 +82,7 @@ export type SweepMinAggregateInputType = {
   name?: true
   status?: true
   concurrency?: true
+  owner?: true
   createdAt?: true
   endedAt?: true
 }
@@ -88,6 +92,7 @@ export type SweepMaxAggregateInputType = {
   name?: true
   status?: true
   concurrency?: true
+  owner?: true
   createdAt?: true
   endedAt?: true
 }
@@ -99,6 +104,7 @@ export type SweepCountAggregateInputType = {
   request?: true
   plan?: true
   concurrency?: true
+  owner?: true
   createdAt?: true
   endedAt?: true
   _all?: true
@@ -197,6 +203,7 @@ export type SweepGroupByOutputType = {
   request: runtime.JsonValue
   plan: runtime.JsonValue
   concurrency: number
+  owner: string
   createdAt: Date
   endedAt: Date | null
   _count: SweepCountAggregateOutputType | null
@@ -231,6 +238,7 @@ export type SweepWhereInput = {
   request?: Prisma.JsonFilter<"Sweep">
   plan?: Prisma.JsonFilter<"Sweep">
   concurrency?: Prisma.IntFilter<"Sweep"> | number
+  owner?: Prisma.StringFilter<"Sweep"> | string
   createdAt?: Prisma.DateTimeFilter<"Sweep"> | Date | string
   endedAt?: Prisma.DateTimeNullableFilter<"Sweep"> | Date | string | null
   runs?: Prisma.RunListRelationFilter
@@ -243,6 +251,7 @@ export type SweepOrderByWithRelationInput = {
   request?: Prisma.SortOrder
   plan?: Prisma.SortOrder
   concurrency?: Prisma.SortOrder
+  owner?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   runs?: Prisma.RunOrderByRelationAggregateInput
@@ -258,6 +267,7 @@ export type SweepWhereUniqueInput = Prisma.AtLeast<{
   request?: Prisma.JsonFilter<"Sweep">
   plan?: Prisma.JsonFilter<"Sweep">
   concurrency?: Prisma.IntFilter<"Sweep"> | number
+  owner?: Prisma.StringFilter<"Sweep"> | string
   createdAt?: Prisma.DateTimeFilter<"Sweep"> | Date | string
   endedAt?: Prisma.DateTimeNullableFilter<"Sweep"> | Date | string | null
   runs?: Prisma.RunListRelationFilter
@@ -270,6 +280,7 @@ export type SweepOrderByWithAggregationInput = {
   request?: Prisma.SortOrder
   plan?: Prisma.SortOrder
   concurrency?: Prisma.SortOrder
+  owner?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.SweepCountOrderByAggregateInput
@@ -289,6 +300,7 @@ export type SweepScalarWhereWithAggregatesInput = {
   request?: Prisma.JsonWithAggregatesFilter<"Sweep">
   plan?: Prisma.JsonWithAggregatesFilter<"Sweep">
   concurrency?: Prisma.IntWithAggregatesFilter<"Sweep"> | number
+  owner?: Prisma.StringWithAggregatesFilter<"Sweep"> | string
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Sweep"> | Date | string
   endedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Sweep"> | Date | string | null
 }
@@ -300,6 +312,7 @@ export type SweepCreateInput = {
   request: Prisma.JsonNullValueInput | runtime.InputJsonValue
   plan: Prisma.JsonNullValueInput | runtime.InputJsonValue
   concurrency: number
+  owner?: string
   createdAt?: Date | string
   endedAt?: Date | string | null
   runs?: Prisma.RunCreateNestedManyWithoutSweepInput
@@ -312,6 +325,7 @@ export type SweepUncheckedCreateInput = {
   request: Prisma.JsonNullValueInput | runtime.InputJsonValue
   plan: Prisma.JsonNullValueInput | runtime.InputJsonValue
   concurrency: number
+  owner?: string
   createdAt?: Date | string
   endedAt?: Date | string | null
   runs?: Prisma.RunUncheckedCreateNestedManyWithoutSweepInput
@@ -324,6 +338,7 @@ export type SweepUpdateInput = {
   request?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   plan?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   concurrency?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   runs?: Prisma.RunUpdateManyWithoutSweepNestedInput
@@ -336,6 +351,7 @@ export type SweepUncheckedUpdateInput = {
   request?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   plan?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   concurrency?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   runs?: Prisma.RunUncheckedUpdateManyWithoutSweepNestedInput
@@ -348,6 +364,7 @@ export type SweepCreateManyInput = {
   request: Prisma.JsonNullValueInput | runtime.InputJsonValue
   plan: Prisma.JsonNullValueInput | runtime.InputJsonValue
   concurrency: number
+  owner?: string
   createdAt?: Date | string
   endedAt?: Date | string | null
 }
@@ -359,6 +376,7 @@ export type SweepUpdateManyMutationInput = {
   request?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   plan?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   concurrency?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -370,6 +388,7 @@ export type SweepUncheckedUpdateManyInput = {
   request?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   plan?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   concurrency?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -386,6 +405,7 @@ export type SweepCountOrderByAggregateInput = {
   request?: Prisma.SortOrder
   plan?: Prisma.SortOrder
   concurrency?: Prisma.SortOrder
+  owner?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
 }
@@ -399,6 +419,7 @@ export type SweepMaxOrderByAggregateInput = {
   name?: Prisma.SortOrder
   status?: Prisma.SortOrder
   concurrency?: Prisma.SortOrder
+  owner?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
 }
@@ -408,6 +429,7 @@ export type SweepMinOrderByAggregateInput = {
   name?: Prisma.SortOrder
   status?: Prisma.SortOrder
   concurrency?: Prisma.SortOrder
+  owner?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
 }
@@ -439,6 +461,7 @@ export type SweepCreateWithoutRunsInput = {
   request: Prisma.JsonNullValueInput | runtime.InputJsonValue
   plan: Prisma.JsonNullValueInput | runtime.InputJsonValue
   concurrency: number
+  owner?: string
   createdAt?: Date | string
   endedAt?: Date | string | null
 }
@@ -450,6 +473,7 @@ export type SweepUncheckedCreateWithoutRunsInput = {
   request: Prisma.JsonNullValueInput | runtime.InputJsonValue
   plan: Prisma.JsonNullValueInput | runtime.InputJsonValue
   concurrency: number
+  owner?: string
   createdAt?: Date | string
   endedAt?: Date | string | null
 }
@@ -477,6 +501,7 @@ export type SweepUpdateWithoutRunsInput = {
   request?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   plan?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   concurrency?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -488,6 +513,7 @@ export type SweepUncheckedUpdateWithoutRunsInput = {
   request?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   plan?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   concurrency?: Prisma.IntFieldUpdateOperationsInput | number
+  owner?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -530,6 +556,7 @@ export type SweepSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   request?: boolean
   plan?: boolean
   concurrency?: boolean
+  owner?: boolean
   createdAt?: boolean
   endedAt?: boolean
   runs?: boolean | Prisma.Sweep$runsArgs<ExtArgs>
@@ -543,6 +570,7 @@ export type SweepSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   request?: boolean
   plan?: boolean
   concurrency?: boolean
+  owner?: boolean
   createdAt?: boolean
   endedAt?: boolean
 }, ExtArgs["result"]["sweep"]>
@@ -554,6 +582,7 @@ export type SweepSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   request?: boolean
   plan?: boolean
   concurrency?: boolean
+  owner?: boolean
   createdAt?: boolean
   endedAt?: boolean
 }, ExtArgs["result"]["sweep"]>
@@ -565,11 +594,12 @@ export type SweepSelectScalar = {
   request?: boolean
   plan?: boolean
   concurrency?: boolean
+  owner?: boolean
   createdAt?: boolean
   endedAt?: boolean
 }
 
-export type SweepOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "status" | "request" | "plan" | "concurrency" | "createdAt" | "endedAt", ExtArgs["result"]["sweep"]>
+export type SweepOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "status" | "request" | "plan" | "concurrency" | "owner" | "createdAt" | "endedAt", ExtArgs["result"]["sweep"]>
 export type SweepInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   runs?: boolean | Prisma.Sweep$runsArgs<ExtArgs>
   _count?: boolean | Prisma.SweepCountOutputTypeDefaultArgs<ExtArgs>
@@ -595,6 +625,10 @@ export type $SweepPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
      */
     plan: runtime.JsonValue
     concurrency: number
+    /**
+     * Who created the sweep; its trials are submitted as this owner.
+     */
+    owner: string
     createdAt: Date
     endedAt: Date | null
   }, ExtArgs["result"]["sweep"]>
@@ -1027,6 +1061,7 @@ export interface SweepFieldRefs {
   readonly request: Prisma.FieldRef<"Sweep", 'Json'>
   readonly plan: Prisma.FieldRef<"Sweep", 'Json'>
   readonly concurrency: Prisma.FieldRef<"Sweep", 'Int'>
+  readonly owner: Prisma.FieldRef<"Sweep", 'String'>
   readonly createdAt: Prisma.FieldRef<"Sweep", 'DateTime'>
   readonly endedAt: Prisma.FieldRef<"Sweep", 'DateTime'>
 }

@@ -24,7 +24,8 @@ export interface RegisterRequest {
    */
   'capacity'?: (number);
   /**
-   * Resource classes (queues) this worker consumes, e.g. ["cpu", "any"].
+   * Resource classes (queues) the operator restricted this worker to; empty: every class its
+   * devices can serve. The coordinator decides and answers with the classes in RegisterResponse.
    */
   'resourceClasses'?: (string)[];
   /**
@@ -59,7 +60,8 @@ export interface RegisterRequest__Output {
    */
   'capacity': (number);
   /**
-   * Resource classes (queues) this worker consumes, e.g. ["cpu", "any"].
+   * Resource classes (queues) the operator restricted this worker to; empty: every class its
+   * devices can serve. The coordinator decides and answers with the classes in RegisterResponse.
    */
   'resourceClasses': (string)[];
   /**

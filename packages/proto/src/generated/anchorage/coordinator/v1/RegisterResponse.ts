@@ -14,6 +14,11 @@ export interface RegisterResponse {
    * Coordinator software version.
    */
   'coordinatorVersion'?: (string);
+  /**
+   * Resource classes (queues) the worker must consume, decided from its devices and the
+   * classes the cluster is configured with, e.g. ["cpu", "any"].
+   */
+  'resourceClasses'?: (string)[];
 }
 
 export interface RegisterResponse__Output {
@@ -29,4 +34,9 @@ export interface RegisterResponse__Output {
    * Coordinator software version.
    */
   'coordinatorVersion': (string);
+  /**
+   * Resource classes (queues) the worker must consume, decided from its devices and the
+   * classes the cluster is configured with, e.g. ["cpu", "any"].
+   */
+  'resourceClasses': (string)[];
 }
