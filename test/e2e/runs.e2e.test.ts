@@ -201,7 +201,7 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
       // A gpu run: no worker here consumes that queue, so only this test's fake worker touches it.
       const submitted = await platform.request('POST', '/v1/runs', { kind: 'diagnostic', resources: { accelerator: 'gpu' }, spec: { action: 'noop' } });
       const { workerId } = await unary<object, { workerId: string }>(client, 'Register', {
-        name: 'fake-gpu', host: 'test', backend: 'cpu', capacity: 1, resourceClasses: ['gpu'], version: '0.1.0',
+        name: 'fake-gpu', host: 'test', backend: 'cpu', accelerators: [{ kind: 'gpu', model: 'test' }], capacity: 1, resourceClasses: ['gpu'], version: '0.1.0',
       });
       const start = () => unary<object, any>(client, 'StartAttempt', { workerId, runId: submitted.body.id, jobId: submitted.body.id, backend: 'cpu' });
       const first = await start();
@@ -229,7 +229,7 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     const client = coordinatorClient(platform.grpcAddress);
     try {
       const submitted = await platform.request('POST', '/v1/runs', { kind: 'diagnostic', resources: { accelerator: 'gpu' }, spec: { action: 'noop' } });
-      const { workerId } = await unary<object, { workerId: string }>(client, 'Register', { name: 'fake', host: 'test', backend: 'cpu', capacity: 1, resourceClasses: ['gpu'], version: '0.1.0' });
+      const { workerId } = await unary<object, { workerId: string }>(client, 'Register', { name: 'fake', host: 'test', backend: 'cpu', accelerators: [{ kind: 'gpu', model: 'test' }], capacity: 1, resourceClasses: ['gpu'], version: '0.1.0' });
       const started = await unary<object, any>(client, 'StartAttempt', { workerId, runId: submitted.body.id, jobId: submitted.body.id, backend: 'cpu' });
       const points = Array.from({ length: 1000 }, (_, i) => ({ name: 'train/loss', step: i + 1, value: i + 1 === 777 ? 50 : 1 + (i % 7) / 100 }));
       for (let i = 0; i < points.length; i += 250) {

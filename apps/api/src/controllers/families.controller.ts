@@ -1,12 +1,11 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FamiliesService } from '../services/families.service.js';
 import { ref } from '../http/openapi.js';
 import { Principal } from '../http/principal.js';
-import { parseQuery } from '../http/query.js';
+import { limitQuery, parseQuery } from '../http/query.js';
 
-const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }).strict();
+const listQuery = limitQuery(500);
 
 @ApiTags('families')
 @Controller('v1/families')
@@ -27,10 +26,10 @@ export class FamiliesController {
 
   @Get()
   @ApiOperation({ summary: 'List families, newest first' })
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } })
+  @listQuery.openApi()
   @ApiResponse({ status: 200, schema: ref('FamilyList') })
   list(@Query() query: unknown) {
-    return this.families.list(parseQuery(listQuery, query).limit);
+    return this.families.list(parseQuery(listQuery.schema, query).limit);
   }
 
   @Get(':id')

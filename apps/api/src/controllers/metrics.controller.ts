@@ -12,6 +12,6 @@ export class MetricsController {
   @ApiOperation({ summary: 'Prometheus metrics: runs by status, queue depth per class, workers by state, heartbeat ages, attempt durations' })
   @ApiProduces('text/plain')
   scrape(): Promise<string> {
-    return this.metrics.registry.metrics();
+    return this.metrics.scrape();
   }
 }

@@ -1,12 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { PipelinesService } from '../services/pipelines.service.js';
 import { ref } from '../http/openapi.js';
 import { Principal } from '../http/principal.js';
-import { parseQuery } from '../http/query.js';
+import { limitQuery, parseQuery } from '../http/query.js';
 
-const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
+const listQuery = limitQuery(200);
 
 @ApiTags('pipelines')
 @Controller('v1/pipelines')
@@ -29,10 +28,10 @@ export class PipelinesController {
 
   @Get()
   @ApiOperation({ summary: 'Pipelines, newest first' })
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
+  @listQuery.openApi()
   @ApiResponse({ status: 200, schema: ref('PipelineList') })
   list(@Query() query: unknown) {
-    return this.pipelines.list(parseQuery(listQuery, query).limit);
+    return this.pipelines.list(parseQuery(listQuery.schema, query).limit);
   }
 
   @Get(':id')

@@ -1,12 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { SweepsService } from '../services/sweeps.service.js';
 import { ref } from '../http/openapi.js';
 import { Principal } from '../http/principal.js';
-import { parseQuery } from '../http/query.js';
+import { limitQuery, parseQuery } from '../http/query.js';
 
-const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
+const listQuery = limitQuery(200);
 
 @ApiTags('sweeps')
 @Controller('v1/sweeps')
@@ -29,10 +28,10 @@ export class SweepsController {
 
   @Get()
   @ApiOperation({ summary: 'Sweeps, newest first' })
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
+  @listQuery.openApi()
   @ApiResponse({ status: 200, schema: ref('SweepList') })
   list(@Query() query: unknown) {
-    return this.sweeps.list(parseQuery(listQuery, query).limit);
+    return this.sweeps.list(parseQuery(listQuery.schema, query).limit);
   }
 
   @Get(':id')

@@ -196,6 +196,12 @@ export class RunsRepository {
     return tx.attempt.findUnique({ where: { fencingToken: token }, include: { run: true } });
   }
 
+  /** The attempts of several fencing tokens in one query (a heartbeat's running tokens). */
+  findAttemptsByTokens(tokens: string[]): Promise<Prisma.AttemptGetPayload<object>[]> {
+    if (tokens.length === 0) return Promise.resolve([]);
+    return this.prisma.attempt.findMany({ where: { fencingToken: { in: tokens } } });
+  }
+
   /**
    * Opens the next attempt of a run inside `tx`: a still-running earlier attempt (its worker lost
    * the job) is marked lost first. Returns null when the run has no attempts left.
@@ -318,6 +324,11 @@ export class RunsRepository {
   /** The trials a sweep has submitted so far. */
   sweepTrials(sweepId: string): Promise<RunRow[]> {
     return this.prisma.run.findMany({ where: { sweepId }, orderBy: { trialIndex: 'asc' } });
+  }
+
+  /** The trials of several sweeps in one query (sweep lists). */
+  trialsOfSweeps(sweepIds: string[]): Promise<RunRow[]> {
+    return this.prisma.run.findMany({ where: { sweepId: { in: sweepIds } }, orderBy: { trialIndex: 'asc' } });
   }
 
   /** Step of the newest checkpoint recorded for a run, or null. */

@@ -92,8 +92,9 @@ export class CoordinatorService {
   async heartbeat(beat: Heartbeat__Output): Promise<void> {
     let currentRunId: string | null = null;
     let stale = 0;
+    const attempts = new Map((await this.runs.findAttemptsByTokens(beat.runningTokens)).map((a) => [a.fencingToken, a]));
     for (const token of beat.runningTokens) {
-      const attempt = await this.runs.findAttemptByToken(token);
+      const attempt = attempts.get(token);
       if (attempt && attempt.status === 'running' && attempt.workerId === beat.workerId) {
         currentRunId ??= attempt.runId;
         continue;

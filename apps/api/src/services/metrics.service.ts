@@ -5,33 +5,28 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { RUN_STATUSES } from '@anchorage/contracts';
-import { QueueRepository } from '../repositories/queue.repository.js';
+import type { WorkerView } from '@anchorage/contracts';
+import { QueueRepository, type QueueCounts } from '../repositories/queue.repository.js';
 import { RunsRepository } from '../repositories/runs.repository.js';
 import { WorkersService } from './workers.service.js';
 
 const WORKER_STATES = ['online', 'busy', 'draining', 'dead', 'offline'] as const;
-
-/** One read shared by the gauges of a scrape (they collect concurrently). */
-function perScrape<T>(read: () => Promise<T>, ttlMs = 500): () => Promise<T> {
-  let cached: { at: number; value: Promise<T> } | null = null;
-  return () => {
-    if (!cached || Date.now() - cached.at > ttlMs) {
-      const value = read();
-      cached = { at: Date.now(), value };
-      value.catch(() => (cached = null));
-    }
-    return cached.value;
-  };
-}
 
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
   private readonly attemptDuration: Histogram<'kind' | 'outcome'>;
 
-  constructor(runs: RunsRepository, queue: QueueRepository, workers: WorkersService) {
-    const queueCounts = perScrape(() => queue.counts());
-    const workerList = perScrape(async () => (await workers.list()).workers);
+  /** Reads shared by the gauges of one scrape (they collect concurrently); set by scrape(). */
+  private snapshot: { queues: Promise<QueueCounts[]>; workers: Promise<WorkerView[]> } | null = null;
+
+  constructor(
+    private readonly queue: QueueRepository,
+    private readonly workers: WorkersService,
+    runs: RunsRepository,
+  ) {
+    const queueCounts = () => this.read().queues;
+    const workerList = () => this.read().workers;
     collectDefaultMetrics({ register: this.registry, prefix: 'anchorage_api_' });
     new Gauge({
       name: 'anchorage_runs',
@@ -89,6 +84,24 @@ export class MetricsService {
       buckets: [1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600],
       registers: [this.registry],
     });
+  }
+
+  /** The Prometheus text: one Redis and one worker read shared by every gauge. */
+  async scrape(): Promise<string> {
+    this.snapshot = this.fresh();
+    return this.registry.metrics();
+  }
+
+  private read() {
+    return (this.snapshot ??= this.fresh());
+  }
+
+  private fresh() {
+    const snapshot = { queues: this.queue.counts(), workers: this.workers.list().then((l) => l.workers) };
+    // Unobserved rejections would crash the process; the gauges see them when they await.
+    snapshot.queues.catch(() => undefined);
+    snapshot.workers.catch(() => undefined);
+    return snapshot;
   }
 
   /** Records an attempt that ended (the coordinator and the liveness sweep call this). */

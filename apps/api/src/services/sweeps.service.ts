@@ -80,7 +80,8 @@ export class SweepsService implements OnApplicationBootstrap, OnApplicationShutd
 
   async list(limit: number): Promise<{ sweeps: SweepView[] }> {
     const rows = await this.sweeps.list(limit);
-    return { sweeps: await Promise.all(rows.map(async (s) => this.view(s, await this.runs.sweepTrials(s.id)))) };
+    const trials = await this.runs.trialsOfSweeps(rows.map((s) => s.id));
+    return { sweeps: rows.map((s) => this.view(s, trials.filter((t) => t.sweepId === s.id))) };
   }
 
   /** Stops submitting trials and cancels the active ones. */
@@ -120,10 +121,13 @@ export class SweepsService implements OnApplicationBootstrap, OnApplicationShutd
     const plan = sweep.plan as unknown as StoredTrial[];
     let trials = await this.runs.sweepTrials(sweep.id);
 
-    if (request.earlyStopping) await this.applyMedianRule(sweep, request, plan, trials);
+    if (request.earlyStopping && (await this.applyMedianRule(sweep, request, plan, trials)) > 0) {
+      trials = await this.runs.sweepTrials(sweep.id);
+    }
 
     const submitted = new Set(trials.map((t) => t.trialIndex));
     let active = trials.filter((t) => ACTIVE.includes(t.status as RunStatus)).length;
+    let submittedNow = 0;
     for (const planned of [...plan].sort((a, b) => a.index - b.index)) {
       if (active >= sweep.concurrency) break;
       if (submitted.has(planned.index)) continue;
@@ -131,10 +135,11 @@ export class SweepsService implements OnApplicationBootstrap, OnApplicationShutd
       if (!trial.ok) throw new Error(`sweep ${sweep.id}: trial ${planned.index + 1} is no longer a valid run: ${trial.error}`);
       const run = await this.submitTrial(sweep, planned.index, planned.params, trial.trial.request);
       if (run) active++;
+      submittedNow++;
     }
 
-    trials = await this.runs.sweepTrials(sweep.id);
-    if (trials.length === plan.length && trials.every((t) => isTerminal(t.status as RunStatus))) {
+    // A trial submitted in this pass has not ended, so the sweep can only end in a pass without one.
+    if (submittedNow === 0 && trials.length === plan.length && trials.every((t) => isTerminal(t.status as RunStatus))) {
       const status = trials.some((t) => t.status === 'succeeded') ? 'succeeded' : 'failed';
       if (await this.sweeps.finish(sweep.id, status)) this.logger.log(`sweep ${sweep.id} ${status}: ${trials.length} trials ended`);
     }
@@ -166,11 +171,13 @@ export class SweepsService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /** Cancels running trials that the median rule says are worse than the finished ones. */
-  private async applyMedianRule(sweep: SweepRow, request: CreateSweepRequest, plan: StoredTrial[], trials: RunRow[]): Promise<void> {
+  /** Returns how many trials it stopped. */
+  private async applyMedianRule(sweep: SweepRow, request: CreateSweepRequest, plan: StoredTrial[], trials: RunRow[]): Promise<number> {
     const rule = request.earlyStopping!;
     const finished = trials.filter((t) => t.status === 'succeeded');
     const running = trials.filter((t) => t.status === 'running');
-    if (finished.length < rule.minTrials || running.length === 0) return;
+    if (finished.length < rule.minTrials || running.length === 0) return 0;
+    let stopped = 0;
     const series = async (run: RunRow) => (await this.runs.metrics(run.id, rule.metric)).map((p) => ({ step: p.step, value: p.value }));
     const finishedSeries = await Promise.all(finished.map(series));
     for (const run of running) {
@@ -178,7 +185,9 @@ export class SweepsService implements OnApplicationBootstrap, OnApplicationShutd
       await this.sweeps.markStopped(sweep.id, plan, run.trialIndex!);
       plan = plan.map((t) => (t.index === run.trialIndex ? { ...t, stoppedEarly: true } : t));
       await this.runsService.cancel(run.id, `stopped early: its ${rule.metric} is worse than the median of finished trials`).catch(() => undefined);
+      stopped++;
     }
+    return stopped;
   }
 
   private view(sweep: SweepRow, runs: RunRow[]): SweepView {

@@ -48,7 +48,8 @@ export function RunPage({ id }: { id: string }) {
   };
 
   const terminal = isTerminal(run.status);
-  const accelerator = (run.resources as { accelerator?: string } | null)?.accelerator;
+  const resources = run.resources as { accelerator?: string; minDeviceMemoryGb?: number } | null;
+  const wanted = resources?.accelerator ? `${resources.accelerator}${resources.minDeviceMemoryGb ? ` ≥${resources.minDeviceMemoryGb} GB` : ''}` : JSON.stringify(run.resources);
 
   return (
     <div className="page">
@@ -86,7 +87,10 @@ export function RunPage({ id }: { id: string }) {
       <dl className="facts">
         <Fact label="kind">{run.kind}</Fact>
         <Fact label="priority">{run.priority}</Fact>
-        <Fact label="resources">{accelerator ?? JSON.stringify(run.resources)}</Fact>
+        <Fact label="resources">
+          {wanted} → class {run.resourceClass}
+        </Fact>
+        <Fact label="owner">{run.owner}</Fact>
         <Fact label="attempts">
           {run.attempts.length} / {run.maxAttempts}
         </Fact>

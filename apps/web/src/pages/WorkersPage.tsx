@@ -168,7 +168,9 @@ function QueuesTable({ queues }: { queues: QueueListView['queues'] }) {
       <thead>
         <tr>
           <th>class</th>
+          <th>device</th>
           <th>queue</th>
+          <th className="num">workers</th>
           <th className="num">depth</th>
           <th className="num">waiting</th>
           <th className="num">prioritized</th>
@@ -179,8 +181,10 @@ function QueuesTable({ queues }: { queues: QueueListView['queues'] }) {
       <tbody>
         {queues.map((q) => (
           <tr key={q.name}>
-            <td>{q.accelerator}</td>
+            <td>{q.resourceClass}</td>
+            <td>{q.minDeviceMemoryGb > 0 ? `${q.accelerator} ≥${q.minDeviceMemoryGb} GB` : q.accelerator}</td>
             <td className="mono small">{q.name}</td>
+            <td className="num">{q.workers}</td>
             <td className="num">
               <strong>{q.depth}</strong>
             </td>
