@@ -1,6 +1,7 @@
 // Starts the real platform for end-to-end tests: the API process (REST + gRPC coordinator) and
 // worker processes, against the machine's Redis (a unique queue prefix per platform) and either a
-// fresh Postgres database or a fresh embedded PGlite directory.
+// fresh Postgres database or a fresh embedded PGlite directory. Any process can be started inside a
+// network namespace (`ip netns exec`, see netns.ts), the API included.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -18,6 +19,19 @@ export interface PlatformOptions {
   databaseUrl?: string;
   diagnostics?: boolean;
   env?: Record<string, string>;
+  /** Run the API inside this network namespace (`ip netns exec`; root only). */
+  netns?: string;
+  /**
+   * The address this process reaches the API (REST and gRPC) on; default 127.0.0.1. Any other
+   * address makes the API listen on every address (ANCHORAGE_HOST/ANCHORAGE_GRPC_HOST 0.0.0.0,
+   * unless `env` says otherwise).
+   */
+  host?: string;
+}
+
+export interface SpawnOptions {
+  /** Network namespace to start the process in (`ip netns exec <netns> node …`: the pid is node's). */
+  netns?: string;
 }
 
 export interface HttpResult<T = any> {
@@ -35,6 +49,8 @@ export class Platform {
     readonly grpcAddress: string,
     readonly queuePrefix: string,
     readonly env: Record<string, string>,
+    /** Where the API process runs (startApi and restartApi start it there). */
+    readonly apiSpawnOptions: SpawnOptions = {},
   ) {}
 
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
@@ -68,8 +84,10 @@ export class Platform {
     throw new Error(`timed out waiting for ${what}\n${this.logs()}`);
   }
 
-  spawn(name: string, script: string, env: Record<string, string> = {}): ChildProcess {
-    const child = spawn(process.execPath, [join(ROOT, script)], {
+  spawn(name: string, script: string, env: Record<string, string> = {}, options: SpawnOptions = {}): ChildProcess {
+    const command = [process.execPath, join(ROOT, script)];
+    if (options.netns) command.unshift('ip', 'netns', 'exec', options.netns);
+    const child = spawn(command[0], command.slice(1), {
       cwd: ROOT,
       env: { ...process.env, ...this.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -86,9 +104,9 @@ export class Platform {
   }
 
   /** Spawns a worker process and waits until it is connected; `workerId` is its registered id. */
-  async startWorker(env: Record<string, string> = {}): Promise<ChildProcess & { workerId: string }> {
+  async startWorker(env: Record<string, string> = {}, options: SpawnOptions = {}): Promise<ChildProcess & { workerId: string }> {
     const before = new Set(((await this.request('GET', '/v1/workers')).body.workers as any[]).map((w) => w.id));
-    const child = this.spawn('worker', 'apps/worker/dist/main.js', env);
+    const child = this.spawn('worker', 'apps/worker/dist/main.js', env, options);
     let workerId = '';
     await this.waitFor(
       async () => {
@@ -113,7 +131,7 @@ export class Platform {
   }
 
   async startApi(): Promise<void> {
-    const api = this.spawn('api', 'apps/api/dist/main.js');
+    const api = this.spawn('api', 'apps/api/dist/main.js', {}, this.apiSpawnOptions);
     await this.waitFor(async () => {
       if (api.exitCode !== null) throw new Error('api exited');
       return (await fetch(`${this.baseUrl}/readyz`)).ok;
@@ -136,19 +154,21 @@ export class Platform {
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const [port, grpcPort] = [await freePort(), await freePort()];
+  const host = options.host ?? '127.0.0.1';
   const queuePrefix = `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const scratch = mkdtempSync(join(tmpdir(), 'anchorage-e2e-'));
   const env: Record<string, string> = {
     REDIS_URL,
     ANCHORAGE_PORT: String(port),
     ANCHORAGE_GRPC_PORT: String(grpcPort),
-    ANCHORAGE_COORDINATOR: `127.0.0.1:${grpcPort}`,
+    ANCHORAGE_COORDINATOR: `${host}:${grpcPort}`,
     ANCHORAGE_QUEUE_PREFIX: queuePrefix,
     ANCHORAGE_DATA_DIR: join(scratch, 'pglite'),
     ANCHORAGE_ARTIFACTS_DIR: join(scratch, 'artifacts'),
     ANCHORAGE_DIAGNOSTICS: options.diagnostics === false ? '0' : '1',
     ANCHORAGE_HEARTBEAT_INTERVAL_MS: '500',
     LOG_LEVEL: 'warn',
+    ...(host === '127.0.0.1' ? {} : { ANCHORAGE_HOST: '0.0.0.0', ANCHORAGE_GRPC_HOST: '0.0.0.0' }),
     ...options.env,
   };
   let dropDatabase: (() => Promise<void>) | undefined;
@@ -161,7 +181,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   } else {
     env.DATABASE_URL = ''; // empty = embedded PGlite, whatever the parent environment says
   }
-  const platform = new Platform(`http://127.0.0.1:${port}`, `127.0.0.1:${grpcPort}`, queuePrefix, env);
+  const platform = new Platform(`http://${host}:${port}`, `${host}:${grpcPort}`, queuePrefix, env, { netns: options.netns });
   platform.onStop(() => rmSync(scratch, { recursive: true, force: true }));
   if (dropDatabase) platform.onStop(dropDatabase);
   try {

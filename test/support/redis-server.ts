@@ -1,5 +1,6 @@
 // A private redis-server for tests that restart Redis or need unusual settings (the shared one on
-// 6379 must not be disturbed). Data and AOF live in a scratch directory.
+// 6379 must not be disturbed). Data and AOF live in a scratch directory. It can run inside a network
+// namespace (`ip netns exec`, see netns.ts) and bind addresses other than loopback.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,17 +16,37 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
-export async function startPrivateRedis(extraArgs: string[] = []): Promise<PrivateRedis> {
+export interface PrivateRedisOptions {
+  /** Addresses to listen on, space-separated (default 127.0.0.1); anything else turns protected mode off. */
+  bind?: string;
+  /** The address the URL names and readiness is checked on, reachable from this process (default 127.0.0.1). */
+  host?: string;
+  /** Network namespace to run the server in (`ip netns exec <netns> redis-server …`; root only). */
+  netns?: string;
+}
+
+export async function startPrivateRedis(extraArgs: string[] = [], options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   const port = await freePort();
+  const host = options.host ?? '127.0.0.1';
+  const bind = options.bind ?? '127.0.0.1';
   const dir = mkdtempSync(join(tmpdir(), 'anchorage-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', ...extraArgs];
+  // Without a password Redis refuses clients from other addresses unless protected mode is off.
+  const addresses = bind.trim().split(/\s+/);
+  const exposed = addresses.some((a) => a !== '127.0.0.1' && a !== '::1');
+  const args = [
+    '--port', String(port), '--bind', ...addresses, '--dir', dir, '--save', '', '--appendonly', 'yes',
+    ...(exposed ? ['--protected-mode', 'no'] : []),
+    ...extraArgs,
+  ];
+  const command = options.netns ? ['ip', 'netns', 'exec', options.netns, 'redis-server', ...args] : ['redis-server', ...args];
   let child: ChildProcess;
 
   const start = async () => {
-    child = spawn('redis-server', args, { stdio: 'ignore' });
+    // `ip netns exec` execs the program: the child's pid is redis-server's.
+    child = spawn(command[0], command.slice(1), { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const client = new Redis({ port, host, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       client.on('error', () => undefined); // refused while it starts: retried below
       const ok = await client.connect().then(() => client.ping()).then(() => true, () => false);
       client.disconnect();
@@ -42,7 +63,7 @@ export async function startPrivateRedis(extraArgs: string[] = []): Promise<Priva
   };
   await start();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${host}:${port}`,
     port,
     async restart(downMs = 1000) {
       await halt();

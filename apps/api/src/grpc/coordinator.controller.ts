@@ -60,7 +60,7 @@ export class CoordinatorGrpcController {
               stream = this.connections.attach(workerId);
               commands?.unsubscribe();
               commands = stream.subscribe((command) => subscriber.next(command));
-              await this.coordinator.heartbeat({ workerId, runningTokens: [], rssBytes: '0', numTensors: 0 });
+              await this.coordinator.hello(workerId);
             } else if (message.heartbeat && workerId) {
               await this.coordinator.heartbeat({ ...message.heartbeat, workerId });
               subscriber.next({ ack: { serverTimeMs: String(Date.now()) } });

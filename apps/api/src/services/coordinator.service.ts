@@ -85,6 +85,14 @@ export class CoordinatorService {
   }
 
   /**
+   * A worker (re)opened its command stream. It counts as a sign of life, but a worker declared dead
+   * stays dead until a heartbeat shows which attempts it still holds (it may hold a taken one).
+   */
+  async hello(workerId: string): Promise<void> {
+    await this.workers.heartbeat(workerId, null, { revive: false });
+  }
+
+  /**
    * Records a heartbeat. A running token whose attempt is no longer this worker's live attempt (it
    * was declared dead, missed the progress deadline, or the run was cancelled) gets a cancel command,
    * on every beat until the worker drops it; a worker declared dead comes back once it holds none.
