@@ -12,9 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { ROOT } from '../scripts/generators.mjs';
-import { ensureRedis, freePort, sleep, waitFor } from '../scripts/lib/services.mjs';
+import { ensureRedis, sleep, waitFor } from '../scripts/lib/services.mjs';
+import { median, scratchDatabase, startApi } from './lib/platform.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,9 +33,6 @@ const TRAIN = {
   spec: { model: { preset: 'vit-ti', dim: 48, depth: 2, heads: 3 }, steps: Number(args.steps), batchSize: 32, metricsEvery: 10 },
 };
 
-const serverUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const dbName = `anchorage_procs_${process.pid}`;
-const databaseUrl = Object.assign(new URL(serverUrl), { pathname: `/${dbName}` }).href;
 const scratch = mkdtempSync(join(os.tmpdir(), 'anchorage-procs-'));
 const children = new Set();
 process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
@@ -52,44 +49,20 @@ function startChild(name, command, argv, env = {}) {
   return child;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${dbName}`);
+const database = await scratchDatabase(`anchorage_procs_${process.pid}`);
 try {
   await main();
 } finally {
   for (const child of children) child.kill('SIGTERM');
   await sleep(1500);
   for (const child of children) child.kill('SIGKILL');
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
-  await admin.end();
+  await database.drop();
   rmSync(scratch, { recursive: true, force: true });
 }
 
 async function main() {
   const redisUrl = await ensureRedis({ stateDir: scratch, start: (name, argv, command) => startChild(name, command, argv) });
-  const [port, grpcPort] = [await freePort(), await freePort()];
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const env = {
-    REDIS_URL: redisUrl,
-    DATABASE_URL: databaseUrl,
-    ANCHORAGE_PORT: String(port),
-    ANCHORAGE_GRPC_PORT: String(grpcPort),
-    ANCHORAGE_COORDINATOR: `127.0.0.1:${grpcPort}`,
-    ANCHORAGE_QUEUE_PREFIX: `procs-${process.pid}`,
-    ANCHORAGE_ARTIFACTS_DIR: join(scratch, 'artifacts'),
-    LOG_LEVEL: 'error',
-  };
-  startChild('api', process.execPath, ['apps/api/dist/main.js'], env);
-  await waitFor(async () => (await fetch(`${baseUrl}/readyz`)).ok, 60_000, 'the API did not become ready');
-  const api = async (method, path, body) => {
-    const response = await fetch(baseUrl + path, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-    const json = await response.json();
-    if (!response.ok) throw new Error(`${method} ${path} → ${response.status}: ${JSON.stringify(json)}`);
-    return json;
-  };
+  const { env, api } = await startApi({ redisUrl, databaseUrl: database.url, scratch, queuePrefix: `procs-${process.pid}`, startChild });
 
   const results = new Map(PROCS.map((p) => [p, []]));
   let backend = '';

@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { ROOT } from '../scripts/generators.mjs';
-import { ensureRedis, freePort, sleep, waitFor } from '../scripts/lib/services.mjs';
+import { ensureRedis, sleep, waitFor } from '../scripts/lib/services.mjs';
+import { median, scratchDatabase, startApi } from './lib/platform.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,17 +39,12 @@ const TERMINAL = ['succeeded', 'failed', 'cancelled'];
 let state = Number(args.seed) >>> 0 || 1;
 const random = () => ((state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
 
-const serverUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const dbName = `anchorage_soak_${process.pid}`;
-const databaseUrl = Object.assign(new URL(serverUrl), { pathname: `/${dbName}` }).href;
 const scratch = mkdtempSync(join(tmpdir(), 'anchorage-soak-'));
 const children = new Set();
 let stopping = false;
 process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
 
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${dbName}`);
+const database = await scratchDatabase(`anchorage_soak_${process.pid}`);
 try {
   process.exitCode = await main();
 } finally {
@@ -56,41 +52,20 @@ try {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
   await sleep(1500);
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
-  await admin.end();
+  await database.drop();
   rmSync(scratch, { recursive: true, force: true });
 }
 
 async function main() {
   const redisUrl = await ensureRedis({ stateDir: scratch, start: (name, argv, command) => startChild(name, command, argv) });
-  const port = await freePort();
-  const grpcPort = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const env = {
-    REDIS_URL: redisUrl,
-    DATABASE_URL: databaseUrl,
-    ANCHORAGE_PORT: String(port),
-    ANCHORAGE_GRPC_PORT: String(grpcPort),
-    ANCHORAGE_COORDINATOR: `127.0.0.1:${grpcPort}`,
-    ANCHORAGE_QUEUE_PREFIX: `soak-${process.pid}`,
-    ANCHORAGE_ARTIFACTS_DIR: join(scratch, 'artifacts'),
-    ANCHORAGE_DIAGNOSTICS: '1',
-    ANCHORAGE_WORKER_DEADLINE_MS: String(DEADLINE_MS),
-    ANCHORAGE_RETRY_BASE_MS: '500',
-    LOG_LEVEL: 'error',
-  };
-  startChild('api', process.execPath, ['apps/api/dist/main.js'], env);
-  await waitFor(async () => (await fetch(`${baseUrl}/readyz`)).ok, 60_000, 'the API did not become ready');
-  const api = async (method, path, body, headers = {}) => {
-    const response = await fetch(baseUrl + path, {
-      method,
-      headers: body ? { 'content-type': 'application/json', ...headers } : headers,
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const json = await response.json();
-    if (!response.ok) throw new Error(`${method} ${path} → ${response.status}: ${JSON.stringify(json)}`);
-    return json;
-  };
+  const { env, api } = await startApi({
+    redisUrl,
+    databaseUrl: database.url,
+    scratch,
+    queuePrefix: `soak-${process.pid}`,
+    settings: { ANCHORAGE_DIAGNOSTICS: '1', ANCHORAGE_WORKER_DEADLINE_MS: String(DEADLINE_MS), ANCHORAGE_RETRY_BASE_MS: '500' },
+    startChild,
+  });
 
   // Workers under a supervisor: whatever ends (killed, crashed) is replaced after a second.
   const live = new Set();
@@ -147,7 +122,7 @@ async function main() {
   await killer;
 
   // Checks, straight from the database.
-  const db = new pg.Client({ connectionString: databaseUrl });
+  const db = new pg.Client({ connectionString: database.url });
   await db.connect();
   const q = async (sql) => (await db.query(sql)).rows;
   const [{ n: stored }] = await q('SELECT count(*)::int AS n FROM runs');
@@ -210,13 +185,6 @@ function startChild(name, command, argv, env = {}, onExit) {
     onExit?.();
   });
   return child;
-}
-
-function median(values) {
-  if (!values.length) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function fmt(ms) {

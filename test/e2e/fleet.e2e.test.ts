@@ -60,7 +60,7 @@ describe('placement, fairness and priorities', () => {
     const workers = (await platform.request('GET', '/v1/workers')).body.workers as any[];
     expect(workers.find((w) => w.id === gpu.workerId)).toMatchObject({
       resourceClasses: ['gpu', 'gpu-80g', 'any'],
-      accelerators: [{ kind: 'gpu', memoryBytes: 80e9 }],
+      accelerators: [{ kind: 'gpu', memoryBytes: 80e9, cores: expect.any(Number) }],
     });
     const queues = (await platform.request('GET', '/v1/queues')).body.queues as any[];
     expect(queues.map((q) => [q.resourceClass, q.accelerator, q.minDeviceMemoryGb, q.workers])).toEqual([

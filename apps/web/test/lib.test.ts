@@ -33,6 +33,9 @@ describe('formatting', () => {
     expect(formatCompact(812)).toBe('812');
     expect(summariseAccelerators([{ type: 'gpu', name: 'H100', count: 2 }])).toBe('2× gpu H100');
     expect(summariseAccelerators({ cpu: true, gpus: 0 })).toBe('cpu, gpus: 0');
+    // As workers register: memory in bytes (0 = unknown) and cores.
+    expect(summariseAccelerators([{ kind: 'gpu', model: 'NVIDIA H200', memoryBytes: 150754820096, cores: 16 }])).toBe('gpu NVIDIA H200 (150.8 GB, 16 cores)');
+    expect(summariseAccelerators([{ kind: 'gpu', model: 'tfjs-node-gpu', memoryBytes: 0, cores: 0 }])).toBe('gpu tfjs-node-gpu');
     expect(summariseAccelerators([])).toBe('none');
     expect(tailId('run_01a22b2d-5260-761e-9502-f8230d95f6dd')).toBe('run_…95f6dd');
     expect(tailId('run_short')).toBe('run_short');

@@ -12,6 +12,8 @@ export interface DeviceInfo {
   model: string;
   /** 0 when unknown. */
   memoryBytes: number;
+  /** CPU cores this process may use (os.availableParallelism honours container limits). */
+  cores: number;
 }
 
 export interface DetectOptions {
@@ -39,7 +41,7 @@ export function parseSmiLine(text: string): { model: string; memoryBytes: number
 export async function detectDevice(options: DetectOptions): Promise<DeviceInfo> {
   const override = options.memoryGbOverride !== undefined ? Math.round(options.memoryGbOverride * 1e9) : undefined;
   if (options.kind === 'cpu') {
-    return { kind: 'cpu', model: os.cpus()[0]?.model ?? 'cpu', memoryBytes: override ?? os.totalmem() };
+    return { kind: 'cpu', model: os.cpus()[0]?.model ?? 'cpu', memoryBytes: override ?? os.totalmem(), cores: os.availableParallelism() };
   }
   // nvidia-smi ignores CUDA_VISIBLE_DEVICES; ask for the first device this process may use.
   const index = (options.env ?? process.env).CUDA_VISIBLE_DEVICES?.split(',')[0]?.trim() || '0';
@@ -48,5 +50,6 @@ export async function detectDevice(options: DetectOptions): Promise<DeviceInfo> 
     kind: 'gpu',
     model: (smi?.model ?? options.backendDetail).slice(0, 200),
     memoryBytes: override ?? smi?.memoryBytes ?? 0,
+    cores: os.availableParallelism(),
   };
 }

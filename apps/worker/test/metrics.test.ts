@@ -64,9 +64,9 @@ describe('devices', () => {
       querySmi: async (i) => (asked.push(i), 'NVIDIA A10G, 23028'),
     });
     expect(asked).toEqual(['3']);
-    expect(gpu).toEqual({ kind: 'gpu', model: 'NVIDIA A10G', memoryBytes: 23028 * 1024 * 1024 });
+    expect(gpu).toEqual({ kind: 'gpu', model: 'NVIDIA A10G', memoryBytes: 23028 * 1024 * 1024, cores: expect.any(Number) });
     const unknown = await detectDevice({ kind: 'gpu', backendDetail: 'tfjs-node-gpu', querySmi: () => Promise.reject(new Error('ENOENT')) });
-    expect(unknown).toEqual({ kind: 'gpu', model: 'tfjs-node-gpu', memoryBytes: 0 });
+    expect(unknown).toEqual({ kind: 'gpu', model: 'tfjs-node-gpu', memoryBytes: 0, cores: expect.any(Number) });
     const overridden = await detectDevice({ kind: 'cpu', backendDetail: 'wasm', memoryGbOverride: 16 });
     expect(overridden.memoryBytes).toBe(16e9);
   });

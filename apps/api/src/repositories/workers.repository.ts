@@ -32,11 +32,14 @@ export class WorkersRepository {
     return this.prisma.worker.findMany({ orderBy: { registeredAt: 'desc' } });
   }
 
-  /** A beat: online or busy again, except that a draining worker stays draining, and a dead one unless `revive`. */
+  /**
+   * A beat: online or busy again, except that a draining worker stays draining, and an offline or
+   * dead one comes back only with `revive` (it holds no attempt that was taken from it).
+   */
   async heartbeat(id: string, currentRunId: string | null, options: { revive: boolean }): Promise<void> {
     const lastHeartbeatAt = new Date();
     const { count } = await this.prisma.worker.updateMany({
-      where: { id, status: { in: options.revive ? ['online', 'busy', 'offline', 'dead'] : ['online', 'busy', 'offline'] } },
+      where: { id, status: { in: options.revive ? ['online', 'busy', 'offline', 'dead'] : ['online', 'busy'] } },
       data: { lastHeartbeatAt, currentRunId, status: currentRunId ? 'busy' : 'online' },
     });
     if (count === 0) await this.prisma.worker.updateMany({ where: { id }, data: { lastHeartbeatAt, currentRunId } });
@@ -57,5 +60,15 @@ export class WorkersRepository {
 
   async setStatus(id: string, status: WorkerStatus): Promise<void> {
     await this.prisma.worker.updateMany({ where: { id }, data: { status } });
+  }
+
+  /** Its command stream closed: offline, unless it was already declared dead (that stands). */
+  async disconnected(id: string): Promise<void> {
+    await this.prisma.worker.updateMany({ where: { id, status: { in: ['online', 'busy', 'draining'] } }, data: { status: 'offline' } });
+  }
+
+  /** A sign of life that says nothing about the attempts it holds: the status is left alone. */
+  async touch(id: string): Promise<void> {
+    await this.prisma.worker.updateMany({ where: { id }, data: { lastHeartbeatAt: new Date() } });
   }
 }

@@ -66,7 +66,7 @@ export class CoordinatorService {
       name: request.name || `${request.host}-${request.pid}`,
       host: request.host,
       backend: request.backend,
-      accelerators: request.accelerators.map((a) => ({ kind: a.kind, model: a.model, memoryBytes: Number(a.memoryBytes) })),
+      accelerators: request.accelerators.map((a) => ({ kind: a.kind, model: a.model, memoryBytes: Number(a.memoryBytes), cores: a.cores })),
       capacity: Math.max(1, request.capacity),
       resourceClasses: assigned.classes,
       version: request.version,
@@ -85,11 +85,11 @@ export class CoordinatorService {
   }
 
   /**
-   * A worker (re)opened its command stream. It counts as a sign of life, but a worker declared dead
-   * stays dead until a heartbeat shows which attempts it still holds (it may hold a taken one).
+   * A worker (re)opened its command stream. It counts as a sign of life, but its status waits for
+   * the first heartbeat, which shows whether it still holds an attempt taken from it.
    */
   async hello(workerId: string): Promise<void> {
-    await this.workers.heartbeat(workerId, null, { revive: false });
+    await this.workers.touch(workerId);
   }
 
   /**
@@ -115,7 +115,7 @@ export class CoordinatorService {
   }
 
   async disconnected(workerId: string): Promise<void> {
-    await this.workers.setStatus(workerId, 'offline');
+    await this.workers.disconnected(workerId);
   }
 
   async startAttempt(request: StartAttemptRequest__Output): Promise<StartAttemptResponse> {

@@ -104,7 +104,13 @@ export function summariseAccelerators(value: unknown): string {
     const o = value as Record<string, unknown>;
     const label = [o.type ?? o.kind, o.name ?? o.model].filter((x) => typeof x === 'string' && x).join(' ');
     const count = typeof o.count === 'number' ? o.count : undefined;
-    if (label) return count !== undefined ? `${count}× ${label}` : label;
+    // The device as workers register it: kind, model, memory (bytes, 0 = unknown) and CPU cores.
+    const details = [
+      typeof o.memoryBytes === 'number' && o.memoryBytes > 0 ? `${(o.memoryBytes / 1e9).toFixed(1)} GB` : '',
+      typeof o.cores === 'number' && o.cores > 0 ? `${o.cores} cores` : '',
+    ].filter(Boolean);
+    const described = details.length ? `${label} (${details.join(', ')})` : label;
+    if (label) return count !== undefined ? `${count}× ${described}` : described;
     const entries = Object.entries(o).filter(([, v]) => v !== null && v !== undefined && v !== false);
     if (entries.length === 0) return 'none';
     return entries.map(([k, v]) => (v === true ? k : `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)).join(', ');

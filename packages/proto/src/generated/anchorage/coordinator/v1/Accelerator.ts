@@ -18,6 +18,10 @@ export interface Accelerator {
    * Device memory in bytes when the backend reports it; 0 when unknown.
    */
   'memoryBytes'?: (number | string | Long);
+  /**
+   * CPU cores the worker process may use (the host's, or its container's limit).
+   */
+  'cores'?: (number);
 }
 
 /**
@@ -36,4 +40,8 @@ export interface Accelerator__Output {
    * Device memory in bytes when the backend reports it; 0 when unknown.
    */
   'memoryBytes': (string);
+  /**
+   * CPU cores the worker process may use (the host's, or its container's limit).
+   */
+  'cores': (number);
 }

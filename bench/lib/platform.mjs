@@ -1,0 +1,60 @@
+// What the benches share: a scratch database on DATABASE_URL's server, an API process on free ports
+// with a small JSON client, and medians.
+import { join } from 'node:path';
+import pg from 'pg';
+import { freePort, waitFor } from '../../scripts/lib/services.mjs';
+
+/** Creates `name` on DATABASE_URL's server (default: local Postgres, user postgres, trust auth). */
+export async function scratchDatabase(name) {
+  const serverUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  return {
+    url: Object.assign(new URL(serverUrl), { pathname: `/${name}` }).href,
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+      await admin.end();
+    },
+  };
+}
+
+/**
+ * Starts `apps/api/dist/main.js` through `startChild(name, command, argv, env)` and waits until it
+ * is ready. `env` holds the shared settings, which the workers get too.
+ */
+export async function startApi({ redisUrl, databaseUrl, scratch, queuePrefix, settings = {}, startChild }) {
+  const [port, grpcPort] = [await freePort(), await freePort()];
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const env = {
+    REDIS_URL: redisUrl,
+    DATABASE_URL: databaseUrl,
+    ANCHORAGE_PORT: String(port),
+    ANCHORAGE_GRPC_PORT: String(grpcPort),
+    ANCHORAGE_COORDINATOR: `127.0.0.1:${grpcPort}`,
+    ANCHORAGE_QUEUE_PREFIX: queuePrefix,
+    ANCHORAGE_ARTIFACTS_DIR: join(scratch, 'artifacts'),
+    LOG_LEVEL: 'error',
+    ...settings,
+  };
+  startChild('api', process.execPath, ['apps/api/dist/main.js'], env);
+  await waitFor(async () => (await fetch(`${baseUrl}/readyz`)).ok, 60_000, 'the API did not become ready');
+  const api = async (method, path, body, headers = {}) => {
+    const response = await fetch(baseUrl + path, {
+      method,
+      headers: body ? { 'content-type': 'application/json', ...headers } : headers,
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = await response.json();
+    if (!response.ok) throw new Error(`${method} ${path} → ${response.status}: ${JSON.stringify(json)}`);
+    return json;
+  };
+  return { baseUrl, env, api };
+}
+
+export function median(values) {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
