@@ -4,6 +4,7 @@
 // stitches it (SN-Net), evaluates every stitch, prints the frontier and the best stitch for a
 // budget, exports and evaluates that stitch, and keeps everything up until Ctrl-C (`--exit`: stop).
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,10 @@ let activeRunIds = [];
 const apiPort = await freePort(Number(process.env.ANCHORAGE_PORT ?? 8080));
 const grpcPort = await freePort(Number(process.env.ANCHORAGE_GRPC_PORT ?? 50051));
 const baseUrl = `http://127.0.0.1:${apiPort}`;
+/** The admin key of this demo (ANCHORAGE_ADMIN_KEY, or a new one): every API call needs a key. */
+const adminKey = process.env.ANCHORAGE_ADMIN_KEY ?? `anc_${randomBytes(32).toString('base64url')}`;
 console.log(`Anchorage:     ${baseUrl}/   (dashboard; the API is under /v1)`);
+console.log(`Admin key:     ${adminKey}   (sign in to the dashboard with it; CLI: export ANCHORAGE_API_KEY=<key>)`);
 console.log(`API docs:      ${baseUrl}/docs   (OpenAPI: ${baseUrl}/openapi.json)`);
 
 process.on('SIGINT', () => void shutdown(130));
@@ -60,6 +64,10 @@ async function main() {
     ANCHORAGE_ARTIFACTS_DIR: process.env.ANCHORAGE_ARTIFACTS_DIR ?? join(stateDir, 'artifacts'),
     ANCHORAGE_QUEUE_PREFIX: process.env.ANCHORAGE_QUEUE_PREFIX ?? 'anchorage-demo',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    // Generated per demo unless given: the admin key signs in to the dashboard and the CLI; the
+    // worker token is what the demo's workers present to the coordinator.
+    ANCHORAGE_ADMIN_KEY: adminKey,
+    ANCHORAGE_WORKER_TOKEN: process.env.ANCHORAGE_WORKER_TOKEN ?? `anc_${randomBytes(32).toString('base64url')}`,
   };
   console.log(`Redis:         ${redisUrl}`);
   console.log(`Database:      ${process.env.DATABASE_URL ? 'Postgres (DATABASE_URL)' : `embedded PGlite in ${env.ANCHORAGE_DATA_DIR}`}`);
@@ -143,7 +151,7 @@ function fmtFlops(x) {
 async function api(method, path, body) {
   const response = await fetch(`${baseUrl}${path}`, {
     method,
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers: { authorization: `Bearer ${adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
   const json = await response.json();

@@ -1,5 +1,6 @@
 // What the benches share: a scratch database on DATABASE_URL's server, an API process on free ports
 // with a small JSON client, and medians.
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, waitFor } from '../../scripts/lib/services.mjs';
@@ -26,7 +27,11 @@ export async function scratchDatabase(name) {
 export async function startApi({ redisUrl, databaseUrl, scratch, queuePrefix, settings = {}, startChild }) {
   const [port, grpcPort] = [await freePort(), await freePort()];
   const baseUrl = `http://127.0.0.1:${port}`;
+  const adminKey = `anc_${randomBytes(32).toString('base64url')}`;
   const env = {
+    // Bootstrap secrets: the benches act as the admin; workers present the worker token.
+    ANCHORAGE_ADMIN_KEY: adminKey,
+    ANCHORAGE_WORKER_TOKEN: `anc_${randomBytes(32).toString('base64url')}`,
     REDIS_URL: redisUrl,
     DATABASE_URL: databaseUrl,
     ANCHORAGE_PORT: String(port),
@@ -42,14 +47,14 @@ export async function startApi({ redisUrl, databaseUrl, scratch, queuePrefix, se
   const api = async (method, path, body, headers = {}) => {
     const response = await fetch(baseUrl + path, {
       method,
-      headers: body ? { 'content-type': 'application/json', ...headers } : headers,
+      headers: { authorization: `Bearer ${adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
       body: body ? JSON.stringify(body) : undefined,
     });
     const json = await response.json();
     if (!response.ok) throw new Error(`${method} ${path} → ${response.status}: ${JSON.stringify(json)}`);
     return json;
   };
-  return { baseUrl, env, api };
+  return { baseUrl, env, api, adminKey };
 }
 
 export function median(values) {

@@ -1,11 +1,14 @@
 // The dashboard in a real browser against the real platform (API serving apps/web/dist, two
-// workers): the runs table, a curve growing live, the stitch explorer's budget choice, the submit
-// form's field errors, the workers page, a sweep's ranked results and a pipeline's step graph. Needs `npm run build` and `vite build` in apps/web first.
+// workers): signing in with an API key (kept in the tab's sessionStorage only), what each role is
+// offered, the Keys page, the runs table, a curve growing live, the stitch explorer's budget choice,
+// the submit form's field errors, the workers page, a sweep's ranked results and a pipeline's step
+// graph. Pages start signed in as the bootstrap admin unless a test says otherwise. Needs
+// `npm run build` and `vite build` in apps/web first.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, screenshot, setInputValue, type DashboardPage } from '../support/browser.js';
+import { KEY_STORAGE, launchBrowser, openPage, screenshot, setInputValue, type DashboardPage } from '../support/browser.js';
 import { ROOT, sleep, startPlatform, type Platform } from '../support/platform.js';
 
 const DIST = join(ROOT, 'apps/web/dist/index.html');
@@ -16,11 +19,13 @@ describe('dashboard in the browser', () => {
   let browser: Browser;
   const pages: DashboardPage[] = [];
 
-  const open = async (hash: string): Promise<DashboardPage> => {
-    const p = await openPage(browser, `${platform.baseUrl}/${hash}`);
+  /** A page signed in with `apiKey` (the bootstrap admin's by default; null: signed out). */
+  const open = async (hash: string, apiKey: string | null = platform.adminKey): Promise<DashboardPage> => {
+    const p = await openPage(browser, `${platform.baseUrl}/${hash}`, { apiKey: apiKey ?? undefined });
     pages.push(p);
     return p;
   };
+  const storedKey = (p: DashboardPage) => p.page.evaluate((k) => window.sessionStorage.getItem(k), KEY_STORAGE);
   /** Closes the page; it must have had no uncaught errors and no failed requests but the expected ones. */
   const closeChecked = async (p: DashboardPage, expectedFailures: RegExp[] = []) => {
     await p.close();
@@ -44,6 +49,172 @@ describe('dashboard in the browser', () => {
 
   let tinyRunId: string;
   let growingRunId: string;
+
+  it('signs in with an API key kept in sessionStorage only, and signs out', async () => {
+    // Signed out, asking for the workers page: the sign-in page shows instead, and no key is stored.
+    const p = await open('#/workers', null);
+    const requested: string[] = [];
+    p.page.on('request', (r) => requested.push(r.url()));
+    await p.page.getByTestId('signin-page').waitFor();
+    expect(await p.page.getByTestId('signin-key').getAttribute('type')).toBe('password');
+    expect(await p.page.getByTestId('workers-table').count()).toBe(0);
+    expect(await storedKey(p)).toBeNull();
+
+    // A wrong key: the error line, still signed out.
+    await p.page.getByTestId('signin-key').fill(`anc_${'x'.repeat(43)}`);
+    await p.page.getByTestId('signin-submit').click();
+    const error = p.page.getByTestId('signin-error');
+    await error.waitFor();
+    expect(await error.textContent()).toContain('invalid or revoked key');
+    expect(await storedKey(p)).toBeNull();
+    await screenshot(p.page, 'signin-error');
+
+    // The admin key: back to the page asked for, the role in the top bar, the key in sessionStorage.
+    await p.page.getByTestId('signin-key').fill(platform.adminKey);
+    await p.page.getByTestId('signin-submit').click();
+    await p.page.getByTestId('workers-table').waitFor();
+    expect(new URL(p.page.url()).hash).toBe('#/workers');
+    const whoami = p.page.getByTestId('whoami');
+    expect(await whoami.getAttribute('data-role')).toBe('admin');
+    expect(await whoami.textContent()).toContain('admin');
+    expect(await storedKey(p)).toBe(platform.adminKey);
+    const local = await p.page.evaluate(() => Object.keys(window.localStorage).map((k) => `${k}=${window.localStorage.getItem(k)}`));
+    expect(local.join('\n')).not.toContain(platform.adminKey);
+    await p.page.getByTestId('nav-runs').click();
+    await p.page.getByTestId('runs-table').waitFor();
+    expect(await p.page.getByTestId('nav-keys').count()).toBe(1);
+    await screenshot(p.page, 'signed-in');
+
+    // A reload keeps the session (sessionStorage lives as long as the tab).
+    await p.page.reload({ waitUntil: 'domcontentloaded' });
+    await p.page.getByTestId('runs-table').waitFor();
+    expect(await p.page.getByTestId('whoami').getAttribute('data-role')).toBe('admin');
+    expect(await p.page.getByTestId('signin-page').count()).toBe(0);
+
+    // Sign out: the sign-in page, the key gone from sessionStorage, and it stays gone after a reload.
+    await p.page.getByTestId('signout').click();
+    await p.page.getByTestId('signin-page').waitFor();
+    expect(await storedKey(p)).toBeNull();
+    expect(await p.page.getByTestId('runs-table').count()).toBe(0);
+    await p.page.reload({ waitUntil: 'domcontentloaded' });
+    await p.page.getByTestId('signin-page').waitFor();
+    expect(await storedKey(p)).toBeNull();
+
+    // The key never went into a URL (it travels as the Authorization header only).
+    expect(p.page.url()).not.toContain(platform.adminKey);
+    expect(requested.length).toBeGreaterThan(0);
+    expect(requested.filter((u) => u.includes(platform.adminKey) || u.includes(encodeURIComponent(platform.adminKey)))).toEqual([]);
+    await closeChecked(p, [/^401 GET .*\/v1\/me$/]);
+  }, 60_000);
+
+  it('offers a viewer no actions, and a submitter Cancel on its own runs only', async () => {
+    const viewer = await platform.request('POST', '/v1/keys', { name: 'viewer-ui', role: 'viewer' });
+    expect(viewer.status, JSON.stringify(viewer.body)).toBe(201);
+    const submitter = await platform.request('POST', '/v1/keys', { name: 'submitter-ui', role: 'submitter' });
+    expect(submitter.status, JSON.stringify(submitter.body)).toBe(201);
+    // Two runs that stay active until cancelled: the admin's and the submitter's own.
+    const sleeper = (name: string) => ({ kind: 'diagnostic', name, spec: { action: 'sleep', durationMs: 120_000, steps: 10 } });
+    const adminRun = await platform.request('POST', '/v1/runs', sleeper('admin sleeper'));
+    expect(adminRun.status, JSON.stringify(adminRun.body)).toBe(201);
+    const ownRun = await platform.request('POST', '/v1/runs', sleeper('submitter sleeper'), platform.auth(submitter.body.key));
+    expect(ownRun.status, JSON.stringify(ownRun.body)).toBe(201);
+    expect(ownRun.body.owner).toBe(submitter.body.id);
+    try {
+      // The viewer: the run page without Cancel, no Keys entry, a note instead of the submit form,
+      // no Drain, and the Keys page refused.
+      const v = await open(`#/runs/${adminRun.body.id}`, viewer.body.key);
+      await v.page.getByTestId('page-loaded').waitFor({ state: 'attached' });
+      expect(await v.page.getByTestId('whoami').getAttribute('data-role')).toBe('viewer');
+      expect(await v.page.getByTestId('whoami').textContent()).toContain('viewer-ui');
+      expect(await v.page.getByTestId('run-status').textContent()).toMatch(/^(queued|running)$/);
+      expect(await v.page.getByTestId('cancel-button').count()).toBe(0);
+      expect(await v.page.getByTestId('retry-button').count()).toBe(0);
+      expect(await v.page.getByTestId('nav-keys').count()).toBe(0);
+      expect(await v.page.locator('.topbar').getByRole('link', { name: 'Keys', exact: true }).count()).toBe(0);
+      await screenshot(v.page, 'run-viewer');
+      await v.page.getByTestId('nav-submit').click();
+      await v.page.getByTestId('submit-forbidden').waitFor();
+      expect(await v.page.getByTestId('submit-form').count()).toBe(0);
+      await v.page.getByTestId('nav-workers').click();
+      await v.page.getByTestId('workers-table').waitFor();
+      expect(await v.page.locator('[data-testid^="drain-"]').count()).toBe(0);
+      await v.page.evaluate(() => (window.location.hash = '#/keys'));
+      await v.page.getByTestId('keys-forbidden').waitFor();
+      await closeChecked(v);
+
+      // The submitter: Cancel on its own run, not on the admin's.
+      const s = await open(`#/runs/${ownRun.body.id}`, submitter.body.key);
+      await s.page.getByTestId('cancel-button').waitFor();
+      expect(await s.page.getByTestId('whoami').getAttribute('data-role')).toBe('submitter');
+      await s.page.evaluate((id) => (window.location.hash = `#/runs/${id}`), adminRun.body.id);
+      await s.page.locator('h1', { hasText: 'admin sleeper' }).waitFor();
+      await s.page.getByTestId('page-loaded').waitFor({ state: 'attached' });
+      expect(await s.page.getByTestId('cancel-button').count()).toBe(0);
+      expect(await s.page.getByTestId('nav-keys').count()).toBe(0);
+      await closeChecked(s);
+
+      // What the UI leaves out, the API refuses.
+      expect((await platform.request('POST', `/v1/runs/${adminRun.body.id}/cancel`, undefined, platform.auth(viewer.body.key))).status).toBe(403);
+      expect((await platform.request('POST', `/v1/runs/${adminRun.body.id}/cancel`, undefined, platform.auth(submitter.body.key))).status).toBe(403);
+    } finally {
+      for (const run of [adminRun, ownRun]) await platform.request('POST', `/v1/runs/${run.body.id}/cancel`);
+    }
+  }, 60_000);
+
+  it('creates a key on the Keys page, shows its secret once, and revokes it', async () => {
+    const p = await open('#/keys');
+    await p.page.getByTestId('keys-page').waitFor();
+    await p.page.getByTestId('page-loaded').waitFor({ state: 'attached' });
+    await p.page.getByTestId('key-name').fill('ui-made');
+    await p.page.getByTestId('key-role').selectOption('submitter');
+    await p.page.getByTestId('key-create').click();
+    const secret = (await p.page.getByTestId('key-secret').textContent())!;
+    expect(secret).toMatch(/^anc_\S{20,}$/);
+
+    // The new row (the API lists it without its secret), and the secret works.
+    const listed = ((await platform.request('GET', '/v1/keys')).body.keys as any[]).find((k) => k.name === 'ui-made');
+    expect(listed).toMatchObject({ role: 'submitter', revokedAt: null });
+    expect(JSON.stringify(listed)).not.toContain(secret);
+    const row = p.page.getByTestId(`key-row-${listed.id}`);
+    await row.waitFor();
+    expect(await p.page.getByTestId('keys-table').isVisible()).toBe(true);
+    expect(await row.textContent()).toContain('submitter');
+    expect(await row.textContent()).toContain(listed.prefix);
+    expect(secret.startsWith(listed.prefix)).toBe(true);
+    expect((await platform.request('GET', '/v1/me', undefined, platform.auth(secret))).body).toMatchObject({ id: listed.id, name: 'ui-made', role: 'submitter' });
+    await screenshot(p.page, 'keys-created');
+
+    // Shown once: gone after Done, and not shown again after a reload.
+    await p.page.getByTestId('key-secret-done').click();
+    expect(await p.page.getByTestId('key-secret').count()).toBe(0);
+    await p.page.reload({ waitUntil: 'domcontentloaded' });
+    await row.waitFor();
+    expect(await p.page.getByTestId('key-secret').count()).toBe(0);
+    expect(await p.page.content()).not.toContain(secret);
+
+    // Another tab signed in with the new key.
+    const other = await open('#/runs', secret);
+    await other.page.getByTestId('runs-table').waitFor();
+    expect(await other.page.getByTestId('whoami').textContent()).toContain('ui-made');
+
+    // Revoke, confirming the dialog: the row says revoked and the key stops working at once.
+    p.page.once('dialog', (dialog) => void dialog.accept());
+    await p.page.getByTestId(`key-revoke-${listed.id}`).click();
+    await p.page.waitForFunction((id) => document.querySelector(`[data-testid="key-row-${id}"] [data-testid="key-revoked"]`)?.getAttribute('data-revoked') === 'true', listed.id);
+    expect(await row.getByTestId('key-revoked').textContent()).toContain('revoked');
+    expect(await p.page.getByTestId(`key-revoke-${listed.id}`).count()).toBe(0);
+    expect((await platform.request('GET', '/v1/me', undefined, platform.auth(secret))).status).toBe(401);
+    await screenshot(p.page, 'keys-revoked');
+    await closeChecked(p);
+
+    // The other tab's next call answers 401: it is signed out, with the reason, on the same route.
+    await other.page.getByTestId('nav-sweeps').click();
+    await other.page.getByTestId('signin-page').waitFor();
+    expect(await other.page.getByTestId('signin-error').textContent()).toContain('invalid or revoked key');
+    expect(await storedKey(other)).toBeNull();
+    expect(new URL(other.page.url()).hash).toBe('#/sweeps');
+    await closeChecked(other, [/^401 GET .*\/v1\//]);
+  }, 60_000);
 
   it('lists a run in the runs table and follows it live to succeeded', async () => {
     // The page is open before the run exists: the row appears and turns succeeded from status events.

@@ -6,14 +6,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startPlatform, type Platform } from '../support/platform.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/postgres-server.js';
 import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.js';
-import { readEvents } from '../support/sse.js';
 
 const WORKER_DEADLINE_MS = 3000;
 const TERMINAL = ['succeeded', 'failed', 'cancelled'];
 
 /** Status events of a finished run, from its event stream's replay. */
 async function statusHistory(platform: Platform, id: string): Promise<string[]> {
-  const { events } = await readEvents(`${platform.baseUrl}/v1/runs/${id}/events?lastEventId=s0.m0.l0`, { until: (e) => e.some((x) => x.event === 'end') });
+  const { events } = await platform.events(`/v1/runs/${id}/events?lastEventId=s0.m0.l0`, { until: (e) => e.some((x) => x.event === 'end') });
   return events.filter((e) => e.event === 'status').map((e) => e.data.status);
 }
 
@@ -212,7 +211,7 @@ describe('service restarts (default deadlines)', () => {
     expect(total).toBe(50);
     expect(runs.every((r: any) => r.status === 'succeeded')).toBe(true);
     for (const id of ids) {
-      const { events } = await readEvents(`${platform.baseUrl}/v1/runs/${id}/events?lastEventId=s0.m0.l0`, { until: (e) => e.some((x) => x.event === 'end') });
+      const { events } = await platform.events(`/v1/runs/${id}/events?lastEventId=s0.m0.l0`, { until: (e) => e.some((x) => x.event === 'end') });
       expect(events.filter((e) => e.event === 'status' && TERMINAL.includes(e.data.status)).map((e) => e.data.status)).toEqual(['succeeded']);
     }
   }, 240_000);

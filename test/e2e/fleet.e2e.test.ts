@@ -15,6 +15,9 @@ const sleepRun = (ms: number, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 const as = (key: string) => ({ authorization: `Bearer ${key}` });
+/** A submitter key: each user of these tests is a real API key. */
+const submitterKey = async (platform: Platform, name: string): Promise<string> =>
+  (await platform.request('POST', '/v1/keys', { name, role: 'submitter' })).body.key;
 
 describe('placement, fairness and priorities', () => {
   let platform: Platform;
@@ -76,15 +79,16 @@ describe('placement, fairness and priorities', () => {
 
   it("holds a user's runs beyond the per-user limit so another user's run is not starved", async () => {
     const worker = await platform.startWorker({ ANCHORAGE_WORKER_CLASSES: 'cpu', ANCHORAGE_TF_BACKEND: 'cpu' });
+    const [aliceKey, bobKey] = [await submitterKey(platform, 'alice'), await submitterKey(platform, 'bob')];
     const alice = [];
-    for (let i = 0; i < 5; i++) alice.push((await platform.request('POST', '/v1/runs', sleepRun(1200, { name: `alice ${i}` }), as('alice-key'))).body);
-    const bob = (await platform.request('POST', '/v1/runs', sleepRun(200, { name: 'bob' }), as('bob-key'))).body;
-    expect(alice[0].owner).toMatch(/^key:[0-9a-f]{16}$/);
+    for (let i = 0; i < 5; i++) alice.push((await platform.request('POST', '/v1/runs', sleepRun(1200, { name: `alice ${i}` }), as(aliceKey))).body);
+    const bob = (await platform.request('POST', '/v1/runs', sleepRun(200, { name: 'bob' }), as(bobKey))).body;
+    expect(alice[0].owner).toMatch(/^key_/);
     expect(alice[0].owner).not.toBe(bob.owner);
     expect(alice.slice(0, 2).map((r) => r.warnings)).toEqual([undefined, undefined]);
     for (const held of alice.slice(2)) {
       expect(held.warnings).toEqual([expect.stringMatching(/already has 2 active runs \(the per-user limit\)/)]);
-      expect(held.statusReason).toMatch(/waiting for one of key:\w+'s 2 concurrency slots/);
+      expect(held.statusReason).toMatch(/waiting for one of key_[\w-]+'s 2 concurrency slots/);
     }
     expect(bob.warnings).toBeUndefined();
 
@@ -102,10 +106,11 @@ describe('placement, fairness and priorities', () => {
 
   it('starts a higher-priority run before a lower one that was queued first', async () => {
     const worker = await platform.startWorker({ ANCHORAGE_WORKER_CLASSES: 'cpu', ANCHORAGE_TF_BACKEND: 'cpu' });
-    const blocker = (await platform.request('POST', '/v1/runs', sleepRun(1500), as('carol-key'))).body;
+    const [carol, dave, erin] = [await submitterKey(platform, 'carol'), await submitterKey(platform, 'dave'), await submitterKey(platform, 'erin')];
+    const blocker = (await platform.request('POST', '/v1/runs', sleepRun(1500), as(carol))).body;
     await platform.waitForRun(blocker.id, ['running'], 20_000);
-    const low = (await platform.request('POST', '/v1/runs', sleepRun(100, { priority: -50 }), as('dave-key'))).body;
-    const high = (await platform.request('POST', '/v1/runs', sleepRun(100, { priority: 50 }), as('erin-key'))).body;
+    const low = (await platform.request('POST', '/v1/runs', sleepRun(100, { priority: -50 }), as(dave))).body;
+    const high = (await platform.request('POST', '/v1/runs', sleepRun(100, { priority: 50 }), as(erin))).body;
     const [l, h] = await Promise.all([low, high].map((r) => platform.waitForRun(r.id, ['succeeded', 'failed'], 30_000)));
     expect(Date.parse(h.startedAt)).toBeLessThan(Date.parse(l.startedAt));
     await stopProcess(worker);

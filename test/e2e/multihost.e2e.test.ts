@@ -14,7 +14,6 @@ import { createNetwork, netnsSupport, type Network } from '../support/netns.js';
 import { sleep, startPlatform, stopProcess, type Platform } from '../support/platform.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/postgres-server.js';
 import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.js';
-import { readEvents } from '../support/sse.js';
 
 const WORKER_DEADLINE_MS = 3000;
 /**
@@ -119,7 +118,7 @@ describe.skipIf(!support.ok)('three hosts over network namespaces', () => {
     return answer.body.id as string;
   };
   const statusHistory = async (id: string) => {
-    const { events } = await readEvents(`${platform.baseUrl}/v1/runs/${id}/events?lastEventId=s0.m0.l0`, { until: (e) => e.some((x) => x.event === 'end') });
+    const { events } = await platform.events(`/v1/runs/${id}/events?lastEventId=s0.m0.l0`, { until: (e) => e.some((x) => x.event === 'end') });
     return events.filter((e) => e.event === 'status').map((e) => e.data.status as string);
   };
 

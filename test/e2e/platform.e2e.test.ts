@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, REDIS_URL, ROOT, sleep, startPlatform, type Platform } from '../support/platform.js';
 import { startPrivateRedis } from '../support/redis-server.js';
-import { readEvents } from '../support/sse.js';
 
 describe('platform surface', () => {
   let platform: Platform;
@@ -72,11 +71,14 @@ describe('platform surface', () => {
   it('reports queue depths per resource class and serves bull-board under /admin/queues', async () => {
     const { queues } = (await platform.request('GET', '/v1/queues')).body;
     expect(queues.map((q: any) => q.accelerator)).toEqual(['cpu', 'gpu', 'any']);
-    for (const q of queues) expect(q.depth).toBe(q.waiting + q.prioritized);
-    const board = await fetch(`${platform.baseUrl}/admin/queues`);
+    for (const q of queues) expect(q.depth).toBe(q.waiting + q.prioritized + q.dueDelayed);
+    // Admins only: a browser sends the key as the Basic password; tools send a bearer token.
+    expect((await fetch(`${platform.baseUrl}/admin/queues`)).status).toBe(401);
+    const basic = { authorization: `Basic ${Buffer.from(`admin:${platform.adminKey}`).toString('base64')}` };
+    const board = await fetch(`${platform.baseUrl}/admin/queues`, { headers: basic });
     expect(board.status).toBe(200);
     expect(board.headers.get('content-type')).toContain('text/html');
-    const api = await (await fetch(`${platform.baseUrl}/admin/queues/api/queues`)).json();
+    const api = await (await fetch(`${platform.baseUrl}/admin/queues/api/queues`, { headers: platform.auth() })).json();
     expect(api.queues.map((q: any) => q.name).sort()).toEqual(['runs-any', 'runs-cpu', 'runs-gpu']);
   });
 
@@ -160,7 +162,7 @@ describe('worker drain', () => {
     const submitted = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'sleep', durationMs: 8_000, steps: 40 } })).body;
     await platform.waitForRun(submitted.id, ['running'], 30_000);
 
-    const stream = readEvents(`${platform.baseUrl}/v1/events`, {
+    const stream = platform.events(`/v1/events`, {
       until: (events) => events.some((e) => e.event === 'worker' && e.data.worker.id === workerId && e.data.worker.status === 'offline'),
     });
     await sleep(300);

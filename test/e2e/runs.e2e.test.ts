@@ -5,7 +5,6 @@ import { service as healthService } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCoordinatorProto, type CoordinatorClient } from '@anchorage/proto';
 import { startPlatform, type Platform } from '../support/platform.js';
-import { readEvents } from '../support/sse.js';
 
 const TINY_TRAIN = {
   kind: 'train',
@@ -19,14 +18,17 @@ const TINY_TRAIN = {
   },
 };
 
-function coordinatorClient(address: string): CoordinatorClient {
+/** A raw coordinator client that presents `token` (the platform's worker token by default). */
+function coordinatorClient(platform: Platform, token = platform.env.ANCHORAGE_WORKER_TOKEN): CoordinatorClient & { token?: string } {
   const proto = loadCoordinatorProto();
-  return new proto.anchorage.coordinator.v1.Coordinator(address, grpc.credentials.createInsecure());
+  return Object.assign(new proto.anchorage.coordinator.v1.Coordinator(platform.grpcAddress, grpc.credentials.createInsecure()), { token });
 }
 
-function unary<Req, Res>(client: CoordinatorClient, method: string, request: Req): Promise<Res> {
+function unary<Req, Res>(client: CoordinatorClient & { token?: string }, method: string, request: Req): Promise<Res> {
+  const metadata = new grpc.Metadata();
+  if (client.token) metadata.set('authorization', `Bearer ${client.token}`);
   return new Promise((resolve, reject) => {
-    (client as any)[method](request, { deadline: Date.now() + 5000 }, (error: grpc.ServiceError | null, response: Res) =>
+    (client as any)[method](request, metadata, { deadline: Date.now() + 5000 }, (error: grpc.ServiceError | null, response: Res) =>
       error ? reject(error) : resolve(response),
     );
   });
@@ -109,7 +111,7 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     const missingModel = await platform.request('POST', '/v1/runs', { kind: 'evaluate', spec: { modelId: 'mdl_nope' } });
     expect(missingModel.status).toBe(400);
     expect(missingModel.body.issues).toEqual([{ path: 'spec.modelId', message: 'model not found: mdl_nope' }]);
-    const notJson = await fetch(`${platform.baseUrl}/v1/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    const notJson = await fetch(`${platform.baseUrl}/v1/runs`, { method: 'POST', headers: { 'content-type': 'application/json', ...platform.auth() }, body: '{' });
     expect(notJson.status).toBe(400);
     expect((await platform.request('GET', '/v1/runs?limit=500')).body.runs.length).toBe(before);
   });
@@ -153,15 +155,15 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
   });
 
   it('the coordinator rejects reports with an unknown or stale fencing token', async () => {
-    const client = coordinatorClient(platform.grpcAddress);
+    const client = coordinatorClient(platform);
     try {
-      await expect(unary(client, 'ReportMetrics', { fencingToken: 'ft_1_forged', points: [{ name: 'x', step: 1, value: 1 }] })).rejects.toMatchObject({
+      await expect(unary(client, 'ReportMetrics', { workerId: 'wkr_forged', fencingToken: 'ft_1_forged', points: [{ name: 'x', step: 1, value: 1 }] })).rejects.toMatchObject({
         code: grpc.status.FAILED_PRECONDITION,
       });
       const done = await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'noop' } });
       const run = await platform.waitForRun(done.body.id, ['succeeded']);
       const staleToken = run.attempts[0].fencingToken;
-      await expect(unary(client, 'ReportResult', { fencingToken: staleToken, outcome: 'failed', error: { message: 'late' } })).rejects.toMatchObject({
+      await expect(unary(client, 'ReportResult', { workerId: run.attempts[0].workerId, fencingToken: staleToken, outcome: 'failed', error: { message: 'late' } })).rejects.toMatchObject({
         code: grpc.status.FAILED_PRECONDITION,
       });
       expect((await platform.waitForRun(done.body.id, ['succeeded'])).status).toBe('succeeded');
@@ -196,7 +198,7 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
   });
 
   it('a job delivered again while its run is running opens a new attempt and fences off the old one', async () => {
-    const client = coordinatorClient(platform.grpcAddress);
+    const client = coordinatorClient(platform);
     try {
       // A gpu run: no worker here consumes that queue, so only this test's fake worker touches it.
       const submitted = await platform.request('POST', '/v1/runs', { kind: 'diagnostic', resources: { accelerator: 'gpu' }, spec: { action: 'noop' } });
@@ -210,10 +212,10 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
       const second = await start();
       expect(second).toMatchObject({ accepted: true, attemptNumber: 2 });
 
-      await expect(unary(client, 'ReportResult', { fencingToken: first.fencingToken, outcome: 'succeeded', resultJson: '{"action":"noop","durationMs":1}' })).rejects.toMatchObject({
+      await expect(unary(client, 'ReportResult', { workerId, fencingToken: first.fencingToken, outcome: 'succeeded', resultJson: '{"action":"noop","durationMs":1}' })).rejects.toMatchObject({
         code: grpc.status.FAILED_PRECONDITION,
       });
-      const done = await unary<object, any>(client, 'ReportResult', { fencingToken: second.fencingToken, outcome: 'succeeded', resultJson: '{"action":"noop","durationMs":1}' });
+      const done = await unary<object, any>(client, 'ReportResult', { workerId, fencingToken: second.fencingToken, outcome: 'succeeded', resultJson: '{"action":"noop","durationMs":1}' });
       expect(done.runStatus).toBe('succeeded');
       const run = (await platform.request('GET', `/v1/runs/${submitted.body.id}`)).body;
       expect(run.status).toBe('succeeded');
@@ -226,16 +228,16 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
   });
 
   it('downsamples long metric series into buckets that keep a single-step spike', async () => {
-    const client = coordinatorClient(platform.grpcAddress);
+    const client = coordinatorClient(platform);
     try {
       const submitted = await platform.request('POST', '/v1/runs', { kind: 'diagnostic', resources: { accelerator: 'gpu' }, spec: { action: 'noop' } });
       const { workerId } = await unary<object, { workerId: string }>(client, 'Register', { name: 'fake', host: 'test', backend: 'cpu', accelerators: [{ kind: 'gpu', model: 'test' }], capacity: 1, resourceClasses: ['gpu'], version: '0.1.0' });
       const started = await unary<object, any>(client, 'StartAttempt', { workerId, runId: submitted.body.id, jobId: submitted.body.id, backend: 'cpu' });
       const points = Array.from({ length: 1000 }, (_, i) => ({ name: 'train/loss', step: i + 1, value: i + 1 === 777 ? 50 : 1 + (i % 7) / 100 }));
       for (let i = 0; i < points.length; i += 250) {
-        await unary(client, 'ReportMetrics', { fencingToken: started.fencingToken, points: points.slice(i, i + 250), progress: -1 });
+        await unary(client, 'ReportMetrics', { workerId, fencingToken: started.fencingToken, points: points.slice(i, i + 250), progress: -1 });
       }
-      await unary(client, 'ReportMetrics', { fencingToken: started.fencingToken, points: [{ name: 'lr', step: 1, value: 0.1 }], progress: -1 });
+      await unary(client, 'ReportMetrics', { workerId, fencingToken: started.fencingToken, points: [{ name: 'lr', step: 1, value: 0.1 }], progress: -1 });
 
       const full = (await platform.request('GET', `/v1/runs/${submitted.body.id}/metrics?name=train/loss`)).body.metrics[0];
       expect(full).toMatchObject({ name: 'train/loss', count: 1000, downsampled: false });
@@ -255,7 +257,7 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
       const bad = await platform.request('GET', `/v1/runs/${submitted.body.id}/metrics?maxPoints=1`);
       expect(bad.status).toBe(400);
       expect(bad.body.issues[0].path).toBe('maxPoints');
-      await unary(client, 'ReportResult', { fencingToken: started.fencingToken, outcome: 'succeeded', resultJson: '{"action":"noop","durationMs":1}' });
+      await unary(client, 'ReportResult', { workerId, fencingToken: started.fencingToken, outcome: 'succeeded', resultJson: '{"action":"noop","durationMs":1}' });
     } finally {
       client.close();
     }
@@ -264,7 +266,7 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
   it('streams a run\'s status, metrics and end as server-sent events, resumable with Last-Event-ID', async () => {
     const submitted = await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'sleep', durationMs: 1500, steps: 6 } });
     const id = submitted.body.id;
-    const first = await readEvents(`${platform.baseUrl}/v1/runs/${id}/events`, { until: (e) => e.some((x) => x.event === 'end') });
+    const first = await platform.events(`/v1/runs/${id}/events`, { until: (e) => e.some((x) => x.event === 'end') });
     expect(first.status).toBe(200);
     expect(first.events[0].event).toBe('snapshot');
     expect(first.events[0].data.id).toBe(id);
@@ -276,7 +278,7 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
 
     // Resume after the first metrics event: exactly what followed it comes again, nothing before it.
     const index = first.events.findIndex((e) => e.event === 'metrics');
-    const resumed = await readEvents(`${platform.baseUrl}/v1/runs/${id}/events`, {
+    const resumed = await platform.events(`/v1/runs/${id}/events`, {
       headers: { 'Last-Event-ID': first.events[index].id! },
       until: (e) => e.some((x) => x.event === 'end'),
     });
@@ -290,18 +292,18 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     expect(resumed.events.at(-1)!.id).toBe(first.events.at(-1)!.id);
 
     // From the very beginning of the run's history: queued, running, succeeded.
-    const history = await readEvents(`${platform.baseUrl}/v1/runs/${id}/events?lastEventId=s0.m0.l0`, { until: (e) => e.some((x) => x.event === 'end') });
+    const history = await platform.events(`/v1/runs/${id}/events?lastEventId=s0.m0.l0`, { until: (e) => e.some((x) => x.event === 'end') });
     expect(history.events.filter((e) => e.event === 'status').map((e) => e.data.status)).toEqual(['queued', 'running', 'succeeded']);
 
-    const bad = await readEvents(`${platform.baseUrl}/v1/runs/${id}/events`, { headers: { 'Last-Event-ID': 'yesterday' }, until: () => true });
+    const bad = await platform.events(`/v1/runs/${id}/events`, { headers: { 'Last-Event-ID': 'yesterday' }, until: () => true });
     expect(bad.status).toBe(400);
     expect(bad.body.issues[0].path).toBe('Last-Event-ID');
-    const missing = await readEvents(`${platform.baseUrl}/v1/runs/run_nope/events`, { until: () => true });
+    const missing = await platform.events(`/v1/runs/run_nope/events`, { until: () => true });
     expect(missing.status).toBe(404);
   });
 
   it('streams status changes of every run on the global event stream', async () => {
-    const stream = readEvents(`${platform.baseUrl}/v1/events`, {
+    const stream = platform.events(`/v1/events`, {
       until: (e) => e.some((x) => x.event === 'status' && x.data.status === 'succeeded' && x.data.runId === runId),
     });
     await new Promise((r) => setTimeout(r, 300));
@@ -324,7 +326,7 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     const again = await platform.waitForRun(submitted.id, ['failed', 'succeeded'], 30_000);
     expect(again.attempts.map((a: any) => a.status)).toEqual(['failed', 'failed']);
     expect(again.status).toBe('failed');
-    const { events } = await readEvents(`${platform.baseUrl}/v1/runs/${submitted.id}/events?lastEventId=s0.m0.l0`, { until: (e) => e.some((x) => x.event === 'end') });
+    const { events } = await platform.events(`/v1/runs/${submitted.id}/events?lastEventId=s0.m0.l0`, { until: (e) => e.some((x) => x.event === 'end') });
     expect(events.filter((e) => e.event === 'status').map((e) => [e.data.status, e.data.reason])).toContainEqual(['queued', 'retried by user']);
 
     const running = (await platform.request('POST', '/v1/runs', { kind: 'diagnostic', spec: { action: 'noop' } })).body;

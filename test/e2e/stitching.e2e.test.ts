@@ -103,7 +103,7 @@ describe('stitching end to end', () => {
     expect(tooSmall.body.error).toContain(`maxFlops=${flops[0] - 1}`);
 
     // The CLI shows the same answer.
-    const cli = spawnSync(process.execPath, [join(ROOT, 'packages/cli/bin/anchorage.js'), '--url', platform.baseUrl, 'frontier', stitchRunId, '--max-flops', String(budget)], { encoding: 'utf8' });
+    const cli = spawnSync(process.execPath, [join(ROOT, 'packages/cli/bin/anchorage.js'), '--url', platform.baseUrl, 'frontier', stitchRunId, '--max-flops', String(budget)], { encoding: 'utf8', env: { ...process.env, ANCHORAGE_API_KEY: platform.adminKey } });
     expect(cli.status, cli.stderr).toBe(0);
     expect(cli.stdout).toMatch(new RegExp(`best:.*\\b${within.best.stitchId}\\b`));
 

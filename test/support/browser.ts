@@ -1,8 +1,10 @@
 // Drives the built dashboard in the machine's Chromium with playwright-core (no browser download):
 // one browser per test file, a page per test, a screenshot per page under test-results/screenshots.
+// A page can start signed in: the API key is put in the tab's sessionStorage before the app loads,
+// where the dashboard's own sign-in would have put it.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 // @ts-expect-error -- plain ESM script without types
 import { launchChromium } from '../../scripts/lib/chromium.mjs';
 import { ROOT } from './platform.js';
@@ -22,9 +24,35 @@ export interface DashboardPage {
   close(): Promise<void>;
 }
 
-/** A fresh page (its own context) that records the page's uncaught errors. */
-export async function openPage(browser: Browser, url: string): Promise<DashboardPage> {
+/** Where the dashboard keeps the signed-in API key (sessionStorage of the tab). */
+export const KEY_STORAGE = 'anchorage.apiKey';
+
+export interface OpenPageOptions {
+  /** Sign the tab in with this API key (none: the sign-in page shows). */
+  apiKey?: string;
+}
+
+/**
+ * Puts `apiKey` into the tab's sessionStorage before the app's first load, as signing in would. Only
+ * once per tab: after the app signs out, a reload stays signed out.
+ */
+export async function signInContext(context: BrowserContext, apiKey: string): Promise<void> {
+  // No destructuring in the function: it runs in the page as transpiled, without the compiler's helpers.
+  await context.addInitScript(
+    (arg) => {
+      const seeded = 'anchorage.test.seeded';
+      if (window.sessionStorage.getItem(seeded)) return;
+      window.sessionStorage.setItem(seeded, '1');
+      window.sessionStorage.setItem(arg.storageKey, arg.key);
+    },
+    { storageKey: KEY_STORAGE, key: apiKey },
+  );
+}
+
+/** A fresh page (its own context) that records the page's uncaught errors; signed in with `options.apiKey`. */
+export async function openPage(browser: Browser, url: string, options: OpenPageOptions = {}): Promise<DashboardPage> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  if (options.apiKey) await signInContext(context, options.apiKey);
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   const errors: string[] = [];

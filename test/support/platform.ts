@@ -3,12 +3,14 @@
 // fresh Postgres database or a fresh embedded PGlite directory. Any process can be started inside a
 // network namespace (`ip netns exec`, see netns.ts), the API included.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPostgresTestDatabase } from '@anchorage/db/testing';
+import { readEvents } from './sse.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -53,14 +55,35 @@ export class Platform {
     readonly apiSpawnOptions: SpawnOptions = {},
   ) {}
 
+  /** The bootstrap admin key the API was started with (ANCHORAGE_ADMIN_KEY). */
+  get adminKey(): string {
+    return this.env.ANCHORAGE_ADMIN_KEY;
+  }
+
+  /** `Authorization` for the admin key, or for `key`. */
+  auth(key = this.adminKey): Record<string, string> {
+    return { authorization: `Bearer ${key}` };
+  }
+
+  /**
+   * A request as the bootstrap admin unless `headers` has its own `authorization` (an empty one sends
+   * none).
+   */
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
+    const withAuth: Record<string, string> = { ...this.auth(), ...headers };
+    if (!withAuth.authorization) delete withAuth.authorization;
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      headers: body === undefined ? withAuth : { 'content-type': 'application/json', ...withAuth },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  }
+
+  /** Reads an SSE stream of the API as the admin (see readEvents). */
+  events(path: string, options: Parameters<typeof readEvents>[1]): ReturnType<typeof readEvents> {
+    return readEvents(`${this.baseUrl}${path}`, { ...options, headers: { ...this.auth(), ...options.headers } });
   }
 
   /** Polls a run until its status is one of `statuses`. */
@@ -167,6 +190,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     ANCHORAGE_ARTIFACTS_DIR: join(scratch, 'artifacts'),
     ANCHORAGE_DIAGNOSTICS: options.diagnostics === false ? '0' : '1',
     ANCHORAGE_HEARTBEAT_INTERVAL_MS: '500',
+    // Bootstrap secrets: the API accepts them; workers present the worker token (same variable).
+    ANCHORAGE_ADMIN_KEY: `admin-${randomBytes(16).toString('hex')}`,
+    ANCHORAGE_WORKER_TOKEN: `worker-${randomBytes(16).toString('hex')}`,
     LOG_LEVEL: 'warn',
     ...(host === '127.0.0.1' ? {} : { ANCHORAGE_HOST: '0.0.0.0', ANCHORAGE_GRPC_HOST: '0.0.0.0' }),
     ...options.env,

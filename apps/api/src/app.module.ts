@@ -1,5 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { API_CONFIG, type ApiConfig } from './config.js';
@@ -8,6 +10,7 @@ import { DatasetsController } from './controllers/datasets.controller.js';
 import { EventsController } from './controllers/events.controller.js';
 import { FamiliesController } from './controllers/families.controller.js';
 import { HealthController } from './controllers/health.controller.js';
+import { KeysController } from './controllers/keys.controller.js';
 import { MetricsController } from './controllers/metrics.controller.js';
 import { ModelsController } from './controllers/models.controller.js';
 import { RunsController } from './controllers/runs.controller.js';
@@ -16,6 +19,10 @@ import { SweepsController } from './controllers/sweeps.controller.js';
 import { StitchesController } from './controllers/stitches.controller.js';
 import { WorkersController } from './controllers/workers.controller.js';
 import { CoordinatorGrpcController } from './grpc/coordinator.controller.js';
+import { WorkerAuthGuard } from './grpc/worker-auth.guard.js';
+import { ApiKeyGuard, KeyThrottlerGuard } from './http/auth.js';
+import { KeysRepository } from './repositories/keys.repository.js';
+import { AuthService } from './services/auth.service.js';
 import { databaseProvider, DatabaseLifecycle, prismaProvider } from './repositories/database.js';
 import { FamiliesRepository } from './repositories/families.repository.js';
 import { ModelsRepository } from './repositories/models.repository.js';
@@ -48,8 +55,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         LoggerModule.forRoot({
+          forRoutes: [{ path: '*path', method: RequestMethod.ALL }],
           pinoHttp: {
             level: config.logLevel,
+            // Secrets never reach the logs: keys travel in these headers.
+            redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'], censor: '[redacted]' },
             // Request logs for the API surface only; health probes would drown the rest.
             autoLogging: { ignore: (req) => /^\/(healthz|readyz)/.test(req.url ?? '') },
           },
@@ -61,6 +71,8 @@ export class AppModule {
           prefix: config.queuePrefix,
         }),
         BullModule.registerQueue(...runQueueNames(config).map((name) => ({ name }))),
+        // Per key (or client address) per minute; 0 turns the limit off.
+        ThrottlerModule.forRoot({ throttlers: [{ ttl: 60_000, limit: config.rateLimitPerMinute || Number.MAX_SAFE_INTEGER }] }),
       ],
       controllers: [
         RunsController,
@@ -75,10 +87,17 @@ export class AppModule {
         WorkersController,
         HealthController,
         MetricsController,
+        KeysController,
         CoordinatorGrpcController,
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
+        // Order matters: the rate limit first (it needs no database), then the key check.
+        ...(config.rateLimitPerMinute > 0 ? [{ provide: APP_GUARD, useClass: KeyThrottlerGuard }] : []),
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        WorkerAuthGuard,
+        KeysRepository,
+        AuthService,
         databaseProvider,
         prismaProvider,
         DatabaseLifecycle,

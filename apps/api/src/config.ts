@@ -53,6 +53,22 @@ const schema = z.object({
         return z.NEVER;
       }
     }),
+  /** Accepted as an admin key (bootstrap: create real keys with it, then keep it secret or unset it). */
+  ANCHORAGE_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Accepted as a worker token on the coordinator (bootstrap for workers; admins can also issue worker keys). */
+  ANCHORAGE_WORKER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Whether GET /metrics answers without a key (Prometheus scrapers usually have none). */
+  ANCHORAGE_METRICS_PUBLIC: bool.default(true),
+  /** Requests per minute one key (or one client address without a key) may make; 0 = no limit. */
+  ANCHORAGE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
+  /** Largest request body in bytes (larger: 413). */
+  ANCHORAGE_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+  /** HTTPS for the REST API: PEM certificate and key files (both or neither). */
+  ANCHORAGE_TLS_CERT: z.string().min(1).optional(),
+  ANCHORAGE_TLS_KEY: z.string().min(1).optional(),
+  /** TLS for the gRPC coordinator: PEM certificate and key files (both or neither). */
+  ANCHORAGE_GRPC_TLS_CERT: z.string().min(1).optional(),
+  ANCHORAGE_GRPC_TLS_KEY: z.string().min(1).optional(),
   /** Runs one user may have admitted (queued in Redis, running or retrying) at once; 0 = no limit. */
   ANCHORAGE_MAX_ACTIVE_RUNS_PER_USER: z.coerce.number().int().min(0).max(1_000_000).default(0),
   /** The built dashboard (apps/web/dist) served at `/`; empty turns it off. */
@@ -82,6 +98,14 @@ export interface ApiConfig {
   resourceClasses: ResourceClass[];
   /** 0 = unlimited. */
   maxActiveRunsPerUser: number;
+  adminKey?: string;
+  workerToken?: string;
+  metricsPublic: boolean;
+  rateLimitPerMinute: number;
+  bodyLimitBytes: number;
+  /** PEM file paths; null: plain HTTP / plaintext gRPC. */
+  tls: { cert: string; key: string } | null;
+  grpcTls: { cert: string; key: string } | null;
   logLevel: string;
   /** Folder of the dashboard's static files; null when it is not served. */
   webDir: string | null;
@@ -95,7 +119,13 @@ export class ConfigError extends Error {
 }
 
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const parsed = schema.safeParse(env);
+  const parsed = schema
+    .superRefine((c, ctx) => {
+      for (const [cert, key] of [['ANCHORAGE_TLS_CERT', 'ANCHORAGE_TLS_KEY'], ['ANCHORAGE_GRPC_TLS_CERT', 'ANCHORAGE_GRPC_TLS_KEY']] as const) {
+        if (Boolean(c[cert]) !== Boolean(c[key])) ctx.addIssue({ code: 'custom', path: [c[cert] ? key : cert], message: `set together with ${c[cert] ? cert : key}` });
+      }
+    })
+    .safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
@@ -120,6 +150,13 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     schedulerIntervalMs: c.ANCHORAGE_SCHEDULER_INTERVAL_MS,
     resourceClasses: c.ANCHORAGE_RESOURCE_CLASSES,
     maxActiveRunsPerUser: c.ANCHORAGE_MAX_ACTIVE_RUNS_PER_USER,
+    adminKey: c.ANCHORAGE_ADMIN_KEY,
+    workerToken: c.ANCHORAGE_WORKER_TOKEN,
+    metricsPublic: c.ANCHORAGE_METRICS_PUBLIC,
+    rateLimitPerMinute: c.ANCHORAGE_RATE_LIMIT_PER_MINUTE,
+    bodyLimitBytes: c.ANCHORAGE_BODY_LIMIT_BYTES,
+    tls: c.ANCHORAGE_TLS_CERT && c.ANCHORAGE_TLS_KEY ? { cert: resolve(c.ANCHORAGE_TLS_CERT), key: resolve(c.ANCHORAGE_TLS_KEY) } : null,
+    grpcTls: c.ANCHORAGE_GRPC_TLS_CERT && c.ANCHORAGE_GRPC_TLS_KEY ? { cert: resolve(c.ANCHORAGE_GRPC_TLS_CERT), key: resolve(c.ANCHORAGE_GRPC_TLS_KEY) } : null,
     webDir: c.ANCHORAGE_WEB_DIR ? resolve(c.ANCHORAGE_WEB_DIR) : null,
     logLevel: c.LOG_LEVEL,
   };

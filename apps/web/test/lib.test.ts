@@ -102,6 +102,7 @@ describe('routes and flattening', () => {
     expect(parseRoute('#/sweeps/swp_1')).toEqual({ page: 'sweep', id: 'swp_1' });
     expect(parseRoute('#/pipelines')).toEqual({ page: 'pipelines' });
     expect(parseRoute('#/pipelines/pl%201')).toEqual({ page: 'pipeline', id: 'pl 1' });
+    expect(parseRoute('#/keys')).toEqual({ page: 'keys' });
     expect(parseRoute('#/nope')).toMatchObject({ page: 'not-found' });
   });
 

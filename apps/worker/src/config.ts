@@ -20,8 +20,11 @@ const schema = z.object({
     .regex(/^\S+$/, 'must be a gRPC target such as host:port')
     .refine((s) => !/^https?:\/\//.test(s), 'must be a gRPC target such as host:port, not an http URL')
     .default('127.0.0.1:50051'),
-  /** Bearer token sent as gRPC metadata on every coordinator call (optional). */
+  /** Worker token sent as gRPC metadata on every coordinator call (issued by an admin: role worker). */
   ANCHORAGE_WORKER_TOKEN: z.string().min(1).optional(),
+  /** TLS to the coordinator: on with the system roots, or trusting this CA / self-signed certificate (PEM path). */
+  ANCHORAGE_COORDINATOR_TLS: bool.default(false),
+  ANCHORAGE_COORDINATOR_CA: z.string().min(1).optional(),
   ANCHORAGE_WORKER_NAME: z.string().min(1).max(200).optional(),
   ANCHORAGE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(1),
   /** Device class (queue) override; by default it follows the TensorFlow.js backend. */
@@ -49,6 +52,8 @@ export interface WorkerConfig {
   /** gRPC target of the coordinator, e.g. `127.0.0.1:50051`. */
   coordinator: string;
   workerToken?: string;
+  /** null: plaintext gRPC. */
+  coordinatorTls: { caFile?: string } | null;
   workerName: string;
   concurrency: number;
   /** `auto`: gpu when the backend is tensorflow-gpu, else cpu. */
@@ -91,6 +96,7 @@ export function loadWorkerConfig(
     queuePrefix: c.ANCHORAGE_QUEUE_PREFIX,
     coordinator: c.ANCHORAGE_COORDINATOR,
     workerToken: c.ANCHORAGE_WORKER_TOKEN,
+    coordinatorTls: c.ANCHORAGE_COORDINATOR_TLS || c.ANCHORAGE_COORDINATOR_CA ? { caFile: c.ANCHORAGE_COORDINATOR_CA ? resolve(cwd, c.ANCHORAGE_COORDINATOR_CA) : undefined } : null,
     workerName: c.ANCHORAGE_WORKER_NAME ?? `${host}-${pid}`,
     concurrency: c.ANCHORAGE_WORKER_CONCURRENCY,
     device: c.ANCHORAGE_WORKER_DEVICE === '' ? 'auto' : c.ANCHORAGE_WORKER_DEVICE,

@@ -63,6 +63,8 @@ export function isStaleToken(err: unknown): boolean {
 export interface CoordinatorClientOptions {
   /** Bearer token sent as `authorization` metadata. */
   token?: string;
+  /** TLS to the coordinator: `ca` (PEM) trusts a private CA or a self-signed certificate; without it the system roots. */
+  tls?: { ca?: string };
   /** Deadline of each unary call in ms (default 10 s). */
   deadlineMs?: number;
   channelOptions?: grpc.ChannelOptions;
@@ -96,6 +98,8 @@ export class CoordinatorApi {
   readonly client: CoordinatorClient;
   private readonly deadlineMs: number;
   private readonly token?: string;
+  /** Set after Register: sent with every report, which the coordinator checks against the attempt. */
+  workerId = '';
 
   constructor(
     readonly address: string,
@@ -103,7 +107,10 @@ export class CoordinatorApi {
   ) {
     const proto = loadCoordinatorProto();
     const Ctor = proto.anchorage.coordinator.v1.Coordinator;
-    this.client = new Ctor(address, grpc.credentials.createInsecure(), { ...CHANNEL_OPTIONS, ...options.channelOptions });
+    const credentials = options.tls
+      ? grpc.credentials.createSsl(options.tls.ca ? Buffer.from(options.tls.ca) : null)
+      : grpc.credentials.createInsecure();
+    this.client = new Ctor(address, credentials, { ...CHANNEL_OPTIONS, ...options.channelOptions });
     this.deadlineMs = options.deadlineMs ?? 10_000;
     this.token = options.token;
   }
@@ -136,15 +143,15 @@ export class CoordinatorApi {
   }
 
   reportMetrics(request: ReportMetricsRequest): Promise<ReportMetricsResponse__Output> {
-    return this.unary(this.client.ReportMetrics, request);
+    return this.unary(this.client.ReportMetrics, { workerId: this.workerId, ...request });
   }
 
   reportResult(request: ReportResultRequest): Promise<ReportResultResponse__Output> {
-    return this.unary(this.client.ReportResult, request);
+    return this.unary(this.client.ReportResult, { workerId: this.workerId, ...request });
   }
 
   saveCheckpoint(request: SaveCheckpointRequest): Promise<SaveCheckpointResponse__Output> {
-    return this.unary(this.client.SaveCheckpoint, request);
+    return this.unary(this.client.SaveCheckpoint, { workerId: this.workerId, ...request });
   }
 
   /**

@@ -6,6 +6,8 @@ export interface HeartbeatThreadData {
   address: string;
   workerId: string;
   token?: string;
+  /** TLS to the coordinator (see CoordinatorClientOptions.tls). */
+  tls?: { ca?: string };
   intervalMs: number;
   /** Reconnect backoff after the stream drops. */
   reconnectInitialMs: number;

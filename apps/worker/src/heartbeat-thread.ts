@@ -26,7 +26,7 @@ let failures = 0;
 let connects = 0;
 let sent = 0;
 
-const api = new CoordinatorApi(data.address, { token: data.token });
+const api = new CoordinatorApi(data.address, { token: data.token, tls: data.tls });
 
 function heartbeat(): WorkerMessage {
   return {

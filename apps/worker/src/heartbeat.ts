@@ -10,6 +10,7 @@ export interface HeartbeatOptions {
   address: string;
   workerId: string;
   token?: string;
+  tls?: { ca?: string };
   intervalMs: number;
   reconnectInitialMs?: number;
   reconnectMaxMs?: number;
@@ -54,6 +55,7 @@ export class HeartbeatThread extends EventEmitter<HeartbeatEvents> {
       address: this.options.address,
       workerId: this.options.workerId,
       token: this.options.token,
+      tls: this.options.tls,
       intervalMs: this.options.intervalMs,
       reconnectInitialMs: this.options.reconnectInitialMs ?? 200,
       reconnectMaxMs: this.options.reconnectMaxMs ?? 5_000,

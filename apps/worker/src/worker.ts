@@ -1,6 +1,6 @@
 // Composition of a worker process: backend, coordinator registration, heartbeat thread, queue
 // runners, health endpoint, and the two ways to stop (signal: abort and report; drain: finish).
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import os from 'node:os';
 import type { JobKind } from '@anchorage/contracts';
@@ -64,7 +64,9 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   logger.info({ backend: backend.backend, detail: backend.detail, device }, 'TensorFlow.js backend ready');
 
   // 2. The coordinator: wait until it answers, check its version, register.
-  const api = new CoordinatorApi(config.coordinator, { token: config.workerToken });
+  // TLS: the CA file is read once here; the heartbeat thread gets its contents.
+  const tls = config.coordinatorTls ? { ca: config.coordinatorTls.caFile ? await readFile(config.coordinatorTls.caFile, 'utf8') : undefined } : undefined;
+  const api = new CoordinatorApi(config.coordinator, { token: config.workerToken, tls });
   const retry = {
     giveUpAfterMs: config.coordinatorWaitMs,
     onRetry: ({ attempt, delayMs, error }: { attempt: number; delayMs: number; error: Error }) =>
@@ -87,6 +89,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     retry,
   );
   const workerId = registered.workerId;
+  api.workerId = workerId;
   // The coordinator decides the classes from the device and the cluster's configured classes.
   const resourceClasses = registered.resourceClasses.length > 0 ? registered.resourceClasses : [device, 'any'];
   const heartbeatIntervalMs = registered.heartbeatIntervalMs > 0 ? registered.heartbeatIntervalMs : 1_000;
@@ -102,6 +105,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     address: config.coordinator,
     workerId,
     token: config.workerToken,
+    tls,
     intervalMs: heartbeatIntervalMs,
     initial: { runningTokens: [], numTensors: numTensors() },
   });

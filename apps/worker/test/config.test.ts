@@ -9,6 +9,7 @@ describe('loadWorkerConfig', () => {
       queuePrefix: 'anchorage',
       coordinator: '127.0.0.1:50051',
       workerToken: undefined,
+      coordinatorTls: null,
       workerName: 'gpu-node-3-4242',
       concurrency: 1,
       device: 'auto',

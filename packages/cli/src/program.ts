@@ -155,6 +155,54 @@ export function buildProgram(io: Output, env: NodeJS.ProcessEnv = process.env): 
       );
     });
 
+  const keys = program.command('keys').description('API keys and worker tokens (admin)');
+  keys
+    .command('create')
+    .description('Create a key; prints its secret once (it is stored only as a digest)')
+    .requiredOption('--name <name>', 'what the key is for, e.g. ci or gpu-node-3')
+    .addOption(new Option('--role <role>', 'admin, submitter, viewer, or worker (a worker token)').choices(['admin', 'submitter', 'viewer', 'worker']).makeOptionMandatory())
+    .action(async (opts: { name: string; role: 'admin' | 'submitter' | 'viewer' | 'worker' }) => {
+      const created = await client().createKey({ name: opts.name, role: opts.role });
+      // The secret alone on stdout (for `$(anchorage keys create …)`); the rest on stderr.
+      process.stderr.write(`created ${created.role} key ${created.id} (${created.name}); the secret below is not shown again\n`);
+      io.out(created.key);
+    });
+  keys
+    .command('list')
+    .description('Keys without their secrets')
+    .action(async () => {
+      const { keys: rows } = await client().listKeys();
+      if (!rows.length) {
+        io.out('no keys');
+        return;
+      }
+      io.out(
+        table(
+          ['ID', 'NAME', 'ROLE', 'PREFIX', 'CREATED', 'LAST USED', 'REVOKED'],
+          rows.map((k) => [k.id, k.name, k.role, `${k.prefix}…`, shortTime(k.createdAt), k.lastUsedAt ? shortTime(k.lastUsedAt) : '', k.revokedAt ? shortTime(k.revokedAt) : '']),
+        ),
+      );
+    });
+  keys
+    .command('revoke')
+    .description('Revoke a key: it stops working at once')
+    .argument('<id>', 'key id (anchorage keys list)')
+    .action(async (id: string) => {
+      const revoked = await client().revokeKey(id);
+      io.out(`revoked ${revoked.id} (${revoked.name}, ${revoked.role})`);
+    });
+
+  program
+    .command('audit')
+    .description('The audit log, newest first (admin)')
+    .option('--limit <n>', 'events to show', positiveInt, 50)
+    .option('--actor <keyId>', 'only this key')
+    .option('--action <action>', 'only this action, e.g. run.cancel')
+    .action(async (opts: { limit: number; actor?: string; action?: string }) => {
+      const { events } = await client().audit({ limit: opts.limit, actor: opts.actor, action: opts.action });
+      io.out(table(['TIME', 'ACTOR', 'ROLE', 'ACTION', 'TARGET', 'SOURCE'], events.map((e) => [shortTime(e.at), `${e.actorName} (${e.actor})`, e.role, e.action, e.target ?? '', e.source ?? ''])));
+    });
+
   program
     .command('worker')
     .description('Run worker processes on this machine: one per GPU or CPU core, restarted when they crash')

@@ -14,9 +14,16 @@ interface Result {
   stderr: string;
 }
 
+/** The key the CLI runs with unless `env` says otherwise (the platform's admin key once started). */
+let defaultKey = '';
+
 function cli(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ANCHORAGE_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ANCHORAGE_URL: '', ANCHORAGE_API_KEY: defaultKey, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -45,6 +52,7 @@ describe('anchorage CLI', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'anchorage-cli-'));
     platform = await startPlatform({ diagnostics: true });
+    defaultKey = platform.adminKey;
     await platform.startWorker();
   }, 120_000);
 
@@ -122,5 +130,32 @@ describe('anchorage CLI', () => {
     const notFound = await cli(['--url', platform.baseUrl, 'watch', 'run_nope']);
     expect(notFound.code).toBe(2);
     expect(notFound.stderr).toMatch(/not found/i);
+  });
+
+  it('keys create | list | revoke, audit; a missing or revoked key exits 2 with the API\'s reason', async () => {
+    const created = await cli(['--url', platform.baseUrl, 'keys', 'create', '--role', 'viewer', '--name', 'cli-viewer']);
+    expect(created.code, created.stderr).toBe(0);
+    const secret = created.stdout.trim();
+    expect(secret).toMatch(/^anc_[\w-]{43}$/);
+    expect(created.stderr).toMatch(/created viewer key (key_\S+) \(cli-viewer\); the secret below is not shown again/);
+    const id = /created viewer key (key_\S+)/.exec(created.stderr)![1];
+    const listed = await cli(['--url', platform.baseUrl, 'keys', 'list']);
+    expect(listed.stdout).toMatch(new RegExp(`${id}\\s+cli-viewer\\s+viewer\\s+anc_`));
+    expect(listed.stdout).not.toContain(secret);
+    // The viewer reads but may not create keys.
+    expect((await cli(['--url', platform.baseUrl, 'runs'], { ANCHORAGE_API_KEY: secret })).code).toBe(0);
+    const denied = await cli(['--url', platform.baseUrl, 'keys', 'create', '--role', 'admin', '--name', 'x'], { ANCHORAGE_API_KEY: secret });
+    expect(denied.code).toBe(2);
+    expect(denied.stderr).toMatch(/a viewer key cannot do this.*\(HTTP 403\)/);
+    expect((await cli(['--url', platform.baseUrl, 'keys', 'revoke', id])).stdout).toMatch(`revoked ${id} (cli-viewer, viewer)`);
+    const revoked = await cli(['--url', platform.baseUrl, 'runs'], { ANCHORAGE_API_KEY: secret });
+    expect(revoked.code).toBe(2);
+    expect(revoked.stderr).toMatch(/invalid or revoked API key \(HTTP 401\)/);
+    const none = await cli(['--url', platform.baseUrl, 'runs'], { ANCHORAGE_API_KEY: '' });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/an API key is required/);
+    const audit = await cli(['--url', platform.baseUrl, 'audit', '--action', 'key.revoke']);
+    expect(audit.stdout).toMatch(new RegExp(`bootstrap admin \\(bootstrap\\)\\s+admin\\s+key\\.revoke\\s+${id}`));
+    expect((await cli(['--url', platform.baseUrl, 'keys', 'create', '--role', 'root', '--name', 'x'])).code).toBe(2);
   });
 });

@@ -167,7 +167,7 @@ export const createRunRequestSchema = z
   .discriminatedUnion('kind', createRunRequestSchemas as unknown as [z.ZodObject, ...z.ZodObject[]])
   .meta({ id: 'CreateRunRequest' });
 
-export const REQUEST_SCHEMA_IDS = ['CreateRunRequest', 'CreateFamilyRequest', 'CreateSweepRequest', 'CreatePipelineRequest', ...createRunRequestSchemas.map((s) => s.meta()?.id as string)];
+export const REQUEST_SCHEMA_IDS = ['CreateRunRequest', 'CreateKeyRequest', 'CreateFamilyRequest', 'CreateSweepRequest', 'CreatePipelineRequest', ...createRunRequestSchemas.map((s) => s.meta()?.id as string)];
 
 // ---- families and stitches ---------------------------------------------------------------------
 

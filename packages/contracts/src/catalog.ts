@@ -10,7 +10,13 @@ export type Accelerator = (typeof ACCELERATORS)[number];
 export const JOB_KINDS = ['train', 'stitch', 'finetune', 'evaluate', 'diagnostic'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
-const id = (what: string) => z.string().min(1, `${what} is required`).max(200);
+/**
+ * A reference to a stored object (ids such as `mdl_0190…-…`): letters, digits, `_` and `-` only, so
+ * a reference can never carry path characters (`/`, `\\`, `.`, `%`, NUL) toward the artifact store.
+ */
+export const OBJECT_ID = /^[A-Za-z0-9_-]+$/;
+const id = (what: string) =>
+  z.string().min(1, `${what} is required`).max(200).regex(OBJECT_ID, `${what} must be an id (letters, digits, _ and - only), as the API returns them`);
 
 // ---- train -------------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 // resulting anchors together, smallest first, ready to stitch.
 import { z } from 'zod';
 import { trainSpecSchema, VIT_PRESET_NAMES } from './catalog.js';
-import { formatIssues, type ValidationIssue } from './runs.js';
+import { boundedJson, formatIssues, type ValidationIssue } from './runs.js';
 
 export const FAMILY_STATUSES = ['training', 'ready', 'failed'] as const;
 export type FamilyStatus = (typeof FAMILY_STATUSES)[number];
@@ -18,7 +18,7 @@ export const createFamilySchema = z
       .refine((m) => new Set(m).size === m.length, 'members must be distinct')
       .default([...VIT_PRESET_NAMES]),
     /** Train spec shared by every member (everything but `model.preset`). */
-    train: z.record(z.string(), z.unknown()).default({}),
+    train: z.record(z.string(), boundedJson()).default({}),
     priority: z.number().int().min(-100).max(100).default(0),
     maxAttempts: z.number().int().min(1).max(20).default(3),
   })

@@ -9,3 +9,4 @@ export * from './random.js';
 export * from './sweeps.js';
 export * from './pipelines.js';
 export * from './placement.js';
+export * from './auth.js';

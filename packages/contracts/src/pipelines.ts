@@ -6,7 +6,7 @@
 // resolution are pure functions here, shared by the API and the tests.
 import { z } from 'zod';
 import { createFamilySchema } from './families.js';
-import { createRunSchema, type ValidationIssue } from './runs.js';
+import { boundedJson, createRunSchema, type ValidationIssue } from './runs.js';
 
 export const MAX_PIPELINE_STEPS = 50;
 
@@ -20,7 +20,7 @@ const common = {
 };
 
 export const pipelineStepSchema = z.discriminatedUnion('type', [
-  z.object({ ...common, type: z.literal('run'), run: createRunSchema.extend({ spec: z.unknown().default({}) }) }).strict(),
+  z.object({ ...common, type: z.literal('run'), run: createRunSchema.extend({ spec: boundedJson().default({}) }) }).strict(),
   z.object({ ...common, type: z.literal('family'), family: createFamilySchema }).strict(),
   z
     .object({

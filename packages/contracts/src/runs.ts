@@ -50,6 +50,24 @@ export const resourcesSchema = z
   })
   .strict();
 
+/** How deeply free-form JSON (a run's spec before its kind's schema reads it, a family's train spec) may nest. */
+export const MAX_JSON_DEPTH = 32;
+
+/** True when `value` nests at most `max` arrays/objects deep (checked without recursion: inputs may be hostile). */
+export function withinJsonDepth(value: unknown, max = MAX_JSON_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= max) return false;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+/** Free-form JSON, refused (400 naming the field) when nested deeper than MAX_JSON_DEPTH. */
+export const boundedJson = () => z.unknown().refine((v) => withinJsonDepth(v), `nested more than ${MAX_JSON_DEPTH} levels deep`);
+
 export const createRunSchema = z
   .object({
     kind: z.enum(JOB_KINDS),
@@ -58,7 +76,7 @@ export const createRunSchema = z
     priority: z.number().int().min(-100).max(100).default(0),
     resources: resourcesSchema.default({}),
     maxAttempts: z.number().int().min(1).max(20).default(3),
-    spec: z.unknown().default({}),
+    spec: boundedJson().default({}),
   })
   .strict();
 

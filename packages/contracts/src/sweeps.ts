@@ -10,7 +10,9 @@ export const MAX_SWEEP_TRIALS = 1000;
 
 const pathSchema = z
   .string()
-  .regex(/^(spec(\.[A-Za-z0-9_]+)+|priority|maxAttempts|name)$/, 'must be a spec path like spec.lora.rank (or priority, maxAttempts, name)');
+  .regex(/^(spec(\.[A-Za-z0-9_]+)+|priority|maxAttempts|name)$/, 'must be a spec path like spec.lora.rank (or priority, maxAttempts, name)')
+  // setPath walks these keys: `spec.__proto__.x` would write to Object.prototype of the whole process.
+  .refine((p) => !p.split('.').some((key) => key === '__proto__' || key === 'constructor' || key === 'prototype'), 'must not name __proto__, constructor or prototype');
 
 const parameterSchema = z.union([
   z.object({ values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).max(100) }).strict(),

@@ -7,7 +7,7 @@ export {
   RunStatus,
   AttemptStatus,
 } from './generated/prisma/client.js';
-export type { Run, Attempt, MetricPoint, LogLine, Checkpoint, Model, Worker, Family, StitchResult, RunEvent, Sweep, Pipeline } from './generated/prisma/client.js';
+export type { Run, Attempt, MetricPoint, LogLine, Checkpoint, Model, Worker, Family, StitchResult, RunEvent, Sweep, Pipeline, ApiKey, AuditEvent } from './generated/prisma/client.js';
 
 export {
   createDatabase,

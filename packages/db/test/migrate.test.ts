@@ -111,7 +111,7 @@ describe.each([postgres, pglite])('migrate() on $name', (backend) => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
     );
     expect(tables.map((t) => t.table_name)).toEqual(
-      ['_prisma_migrations', 'attempts', 'checkpoints', 'families', 'log_lines', 'metric_points', 'models', 'pipelines', 'run_events', 'runs', 'stitch_results', 'sweeps', 'workers'],
+      ['_prisma_migrations', 'api_keys', 'attempts', 'audit_events', 'checkpoints', 'families', 'log_lines', 'metric_points', 'models', 'pipelines', 'run_events', 'runs', 'stitch_results', 'sweeps', 'workers'],
     );
 
     const second = await migrate(db.target);

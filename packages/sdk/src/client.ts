@@ -30,6 +30,11 @@ export type PipelineView = Schemas['Pipeline'];
 export type CreatePipelineInput = Schemas['CreatePipelineRequest'];
 export type CreateRunInput = Schemas['CreateRunRequest'];
 export type CreateFamilyInput = Schemas['CreateFamilyRequest'];
+export type KeyView = Schemas['ApiKey'];
+export type CreatedKeyView = Schemas['CreatedApiKey'];
+export type CreateKeyInput = Schemas['CreateKeyRequest'];
+export type MeView = Schemas['Me'];
+export type AuditListView = Schemas['AuditList'];
 export type ListRunsOptions = NonNullable<paths['/v1/runs']['get']['parameters']['query']>;
 export type ListModelsOptions = NonNullable<paths['/v1/models']['get']['parameters']['query']>;
 
@@ -230,6 +235,30 @@ export class AnchorageClient {
   /** Asks a worker to hand back its runs and exit. */
   drainWorker(id: string): Promise<WorkerView> {
     return this.call(this.api.POST('/v1/workers/{id}/drain', { params: { path: { id } } }));
+  }
+
+  /** The calling key: id, name and role. */
+  me(): Promise<MeView> {
+    return this.call(this.api.GET('/v1/me'));
+  }
+
+  /** Creates an API key or worker token (admin); the answer holds the secret, once. */
+  createKey(input: CreateKeyInput): Promise<CreatedKeyView> {
+    return this.call(this.api.POST('/v1/keys', { body: input }));
+  }
+
+  listKeys(): Promise<{ keys: KeyView[] }> {
+    return this.call(this.api.GET('/v1/keys'));
+  }
+
+  /** Revokes a key (admin): it stops working at once. */
+  revokeKey(id: string): Promise<KeyView> {
+    return this.call(this.api.POST('/v1/keys/{id}/revoke', { params: { path: { id } } }));
+  }
+
+  /** The audit log, newest first (admin). */
+  audit(query: NonNullable<paths['/v1/audit']['get']['parameters']['query']> = {}): Promise<AuditListView> {
+    return this.call(this.api.GET('/v1/audit', { params: { query } }));
   }
 
   listQueues(): Promise<QueueListView> {

@@ -2,7 +2,8 @@ import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FamiliesService } from '../services/families.service.js';
 import { ref } from '../http/openapi.js';
-import { Principal } from '../http/principal.js';
+import { CurrentCaller, Roles } from '../http/auth.js';
+import { AuthService, type Caller } from '../services/auth.service.js';
 import { limitQuery, parseQuery } from '../http/query.js';
 
 const listQuery = limitQuery(500);
@@ -10,9 +11,13 @@ const listQuery = limitQuery(500);
 @ApiTags('families')
 @Controller('v1/families')
 export class FamiliesController {
-  constructor(private readonly families: FamiliesService) {}
+  constructor(
+    private readonly families: FamiliesService,
+    private readonly auth: AuthService,
+  ) {}
 
   @Post()
+  @Roles('admin', 'submitter')
   @ApiOperation({
     summary: 'Train an anchor family',
     description: 'One train run per member (smallest first); the family is ready to stitch when all of them succeeded.',
@@ -20,8 +25,10 @@ export class FamiliesController {
   @ApiBody({ schema: ref('CreateFamilyRequest') })
   @ApiResponse({ status: 201, schema: ref('Family') })
   @ApiResponse({ status: 400, schema: ref('Error') })
-  create(@Body() body: unknown, @Principal() owner: string) {
-    return this.families.create(body, owner);
+  async create(@Body() body: unknown, @CurrentCaller() caller: Caller) {
+    const family = await this.families.create(body, caller.principal.id);
+    await this.auth.audit(caller, 'family.create', family.id, { members: family.members.map((m) => m.preset) });
+    return family;
   }
 
   @Get()

@@ -3,10 +3,12 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { Database } from '@anchorage/db';
 import { API_VERSION } from '../config.js';
+import { Public } from '../http/auth.js';
 import { DATABASE } from '../repositories/database.js';
 import { QueueRepository } from '../repositories/queue.repository.js';
 
 @ApiTags('health')
+@Public()
 @Controller()
 export class HealthController {
   constructor(

@@ -1,8 +1,10 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Public } from '../http/auth.js';
 import { MetricsService } from '../services/metrics.service.js';
 
 @ApiTags('health')
+@Public('metricsPublic')
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}

@@ -2,7 +2,8 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { PipelinesService } from '../services/pipelines.service.js';
 import { ref } from '../http/openapi.js';
-import { Principal } from '../http/principal.js';
+import { CurrentCaller, Roles } from '../http/auth.js';
+import { AuthService, type Caller } from '../services/auth.service.js';
 import { limitQuery, parseQuery } from '../http/query.js';
 
 const listQuery = limitQuery(200);
@@ -10,9 +11,13 @@ const listQuery = limitQuery(200);
 @ApiTags('pipelines')
 @Controller('v1/pipelines')
 export class PipelinesController {
-  constructor(private readonly pipelines: PipelinesService) {}
+  constructor(
+    private readonly pipelines: PipelinesService,
+    private readonly auth: AuthService,
+  ) {}
 
   @Post()
+  @Roles('admin', 'submitter')
   @ApiOperation({
     summary: 'Start a pipeline',
     description:
@@ -22,8 +27,10 @@ export class PipelinesController {
   @ApiBody({ schema: ref('CreatePipelineRequest') })
   @ApiResponse({ status: 201, schema: ref('Pipeline') })
   @ApiResponse({ status: 400, description: 'Invalid steps, unknown dependencies, cycles or references to non-ancestors; `issues` names each', schema: ref('Error') })
-  create(@Body() body: unknown, @Principal() owner: string) {
-    return this.pipelines.create(body, owner);
+  async create(@Body() body: unknown, @CurrentCaller() caller: Caller) {
+    const created = await this.pipelines.create(body, caller.principal.id);
+    await this.auth.audit(caller, 'pipeline.create', created.id);
+    return created;
   }
 
   @Get()
@@ -43,12 +50,15 @@ export class PipelinesController {
   }
 
   @Post(':id/cancel')
+  @Roles('admin', 'submitter')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a pipeline: running steps are cancelled, the rest skipped' })
   @ApiResponse({ status: 200, schema: ref('Pipeline') })
   @ApiResponse({ status: 404, schema: ref('Error') })
   @ApiResponse({ status: 409, description: 'The pipeline already ended', schema: ref('Error') })
-  cancel(@Param('id') id: string) {
-    return this.pipelines.cancel(id);
+  async cancel(@Param('id') id: string, @CurrentCaller() caller: Caller) {
+    const cancelled = await this.pipelines.cancel(id, caller.principal);
+    await this.auth.audit(caller, 'pipeline.cancel', id);
+    return cancelled;
   }
 }

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { JOB_KINDS, RUN_STATUSES } from '@anchorage/contracts';
 import { RunsService } from '../services/runs.service.js';
 import { ref } from '../http/openapi.js';
-import { Principal } from '../http/principal.js';
+import { CurrentCaller, Roles } from '../http/auth.js';
+import { AuthService, type Caller } from '../services/auth.service.js';
 import { parseQuery } from '../http/query.js';
 
 const listQuery = z
@@ -29,9 +30,13 @@ const metricsQuery = z
 @ApiTags('runs')
 @Controller('v1/runs')
 export class RunsController {
-  constructor(private readonly runs: RunsService) {}
+  constructor(
+    private readonly runs: RunsService,
+    private readonly auth: AuthService,
+  ) {}
 
   @Post()
+  @Roles('admin', 'submitter')
   @ApiOperation({ summary: 'Submit a run', description: 'Validated against the job catalog; defaults are applied and stored.' })
   @ApiBody({ schema: ref('CreateRunRequest') })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A repeat with the same key returns the same run' })
@@ -41,10 +46,11 @@ export class RunsController {
   async submit(
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Principal() owner: string,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { run, replayed } = await this.runs.submit(body, { idempotencyKey, owner });
+    const { run, replayed } = await this.runs.submit(body, { idempotencyKey, owner: caller.principal.id });
+    if (!replayed) await this.auth.audit(caller, 'run.submit', run.id, { kind: run.kind, priority: run.priority, resourceClass: run.resourceClass });
     reply.status(replayed ? 200 : 201);
     if (replayed) reply.header('Idempotent-Replayed', 'true');
     return run;
@@ -72,16 +78,20 @@ export class RunsController {
   }
 
   @Post(':id/cancel')
+  @Roles('admin', 'submitter')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a run', description: 'Queued runs end at once; running attempts are aborted through the worker command stream.' })
   @ApiResponse({ status: 200, schema: ref('Run') })
   @ApiResponse({ status: 404, schema: ref('Error') })
   @ApiResponse({ status: 409, description: 'The run already ended', schema: ref('Error') })
-  cancel(@Param('id') id: string) {
-    return this.runs.cancel(id);
+  async cancel(@Param('id') id: string, @CurrentCaller() caller: Caller) {
+    const run = await this.runs.cancel(id, { by: caller.principal });
+    await this.auth.audit(caller, 'run.cancel', id);
+    return run;
   }
 
   @Post(':id/retry')
+  @Roles('admin', 'submitter')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Retry a failed run',
@@ -90,8 +100,10 @@ export class RunsController {
   @ApiResponse({ status: 200, schema: ref('Run') })
   @ApiResponse({ status: 404, schema: ref('Error') })
   @ApiResponse({ status: 409, description: 'The run is not failed', schema: ref('Error') })
-  retry(@Param('id') id: string) {
-    return this.runs.retry(id);
+  async retry(@Param('id') id: string, @CurrentCaller() caller: Caller) {
+    const run = await this.runs.retry(id, caller.principal);
+    await this.auth.audit(caller, 'run.retry', id);
+    return run;
   }
 
   @Get(':id/logs')

@@ -3,6 +3,8 @@ import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { StitchesService } from '../services/stitches.service.js';
+import { CurrentCaller, Roles } from '../http/auth.js';
+import { AuthService, type Caller } from '../services/auth.service.js';
 import { ref } from '../http/openapi.js';
 import { parseQuery } from '../http/query.js';
 
@@ -18,7 +20,10 @@ const stitchIdParam = z.object({ stitchId: z.coerce.number().int().min(0) });
 @ApiTags('stitches')
 @Controller('v1/runs/:id')
 export class StitchesController {
-  constructor(private readonly stitches: StitchesService) {}
+  constructor(
+    private readonly stitches: StitchesService,
+    private readonly auth: AuthService,
+  ) {}
 
   @Get('stitches')
   @ApiOperation({ summary: 'Every evaluated configuration of a stitch run (anchors included)' })
@@ -47,13 +52,15 @@ export class StitchesController {
   }
 
   @Post('stitches/:stitchId/export')
+  @Roles('admin', 'submitter')
   @ApiOperation({ summary: 'Register one configuration as a model (kind `stitched`); a repeat returns the same model' })
   @ApiResponse({ status: 201, schema: ref('Model') })
   @ApiResponse({ status: 200, description: 'Already exported', schema: ref('Model') })
   @ApiResponse({ status: 404, schema: ref('Error') })
-  async export(@Param('id') id: string, @Param() params: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+  async export(@Param('id') id: string, @Param() params: unknown, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) reply: FastifyReply) {
     const { stitchId } = parseQuery(stitchIdParam, { stitchId: (params as { stitchId: string }).stitchId });
     const { model, created } = await this.stitches.export(id, stitchId);
+    if (created) await this.auth.audit(caller, 'stitch.export', model.id, { runId: id, stitchId });
     reply.status(created ? 201 : 200);
     return model;
   }

@@ -2,7 +2,8 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { SweepsService } from '../services/sweeps.service.js';
 import { ref } from '../http/openapi.js';
-import { Principal } from '../http/principal.js';
+import { CurrentCaller, Roles } from '../http/auth.js';
+import { AuthService, type Caller } from '../services/auth.service.js';
 import { limitQuery, parseQuery } from '../http/query.js';
 
 const listQuery = limitQuery(200);
@@ -10,9 +11,13 @@ const listQuery = limitQuery(200);
 @ApiTags('sweeps')
 @Controller('v1/sweeps')
 export class SweepsController {
-  constructor(private readonly sweeps: SweepsService) {}
+  constructor(
+    private readonly sweeps: SweepsService,
+    private readonly auth: AuthService,
+  ) {}
 
   @Post()
+  @Roles('admin', 'submitter')
   @ApiOperation({
     summary: 'Start a sweep',
     description:
@@ -22,8 +27,10 @@ export class SweepsController {
   @ApiBody({ schema: ref('CreateSweepRequest') })
   @ApiResponse({ status: 201, schema: ref('Sweep') })
   @ApiResponse({ status: 400, description: 'Invalid request or a trial that is not a valid run; `issues` names the parameter', schema: ref('Error') })
-  create(@Body() body: unknown, @Principal() owner: string) {
-    return this.sweeps.create(body, owner);
+  async create(@Body() body: unknown, @CurrentCaller() caller: Caller) {
+    const created = await this.sweeps.create(body, caller.principal.id);
+    await this.auth.audit(caller, 'sweep.create', created.id);
+    return created;
   }
 
   @Get()
@@ -43,12 +50,15 @@ export class SweepsController {
   }
 
   @Post(':id/cancel')
+  @Roles('admin', 'submitter')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a sweep: no more trials start and the active ones are cancelled' })
   @ApiResponse({ status: 200, schema: ref('Sweep') })
   @ApiResponse({ status: 404, schema: ref('Error') })
   @ApiResponse({ status: 409, description: 'The sweep already ended', schema: ref('Error') })
-  cancel(@Param('id') id: string) {
-    return this.sweeps.cancel(id);
+  async cancel(@Param('id') id: string, @CurrentCaller() caller: Caller) {
+    const cancelled = await this.sweeps.cancel(id, caller.principal);
+    await this.auth.audit(caller, 'sweep.cancel', id);
+    return cancelled;
   }
 }

@@ -1,12 +1,17 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { WorkersService } from '../services/workers.service.js';
+import { CurrentCaller, Roles } from '../http/auth.js';
 import { ref } from '../http/openapi.js';
+import { AuthService, type Caller } from '../services/auth.service.js';
 
 @ApiTags('workers')
 @Controller('v1')
 export class WorkersController {
-  constructor(private readonly workers: WorkersService) {}
+  constructor(
+    private readonly workers: WorkersService,
+    private readonly auth: AuthService,
+  ) {}
 
   @Get('queues')
   @ApiOperation({ summary: 'Depth of each resource class queue (bull-board at /admin/queues shows the jobs)' })
@@ -23,6 +28,7 @@ export class WorkersController {
   }
 
   @Post('workers/:id/drain')
+  @Roles('admin')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Drain a worker',
@@ -31,7 +37,9 @@ export class WorkersController {
   @ApiResponse({ status: 200, schema: ref('Worker') })
   @ApiResponse({ status: 404, schema: ref('Error') })
   @ApiResponse({ status: 409, description: 'The worker is not connected to this API or already gone', schema: ref('Error') })
-  drain(@Param('id') id: string) {
-    return this.workers.drain(id);
+  async drain(@Param('id') id: string, @CurrentCaller() caller: Caller) {
+    const worker = await this.workers.drain(id);
+    await this.auth.audit(caller, 'worker.drain', id, { name: worker.name });
+    return worker;
   }
 }

@@ -1,5 +1,5 @@
 // gRPC ⇄ domain for anchorage.coordinator.v1.Coordinator. Thin: decode, call the service, map errors.
-import { Controller, Logger } from '@nestjs/common';
+import { Controller, Logger, UseGuards } from '@nestjs/common';
 import { GrpcMethod, GrpcStreamMethod, RpcException } from '@nestjs/microservices';
 import { status } from '@grpc/grpc-js';
 import { Observable, type Subscription } from 'rxjs';
@@ -8,8 +8,9 @@ import { COORDINATOR_PACKAGE, type CoordinatorCommand, type WorkerMessage__Outpu
 import type * as P from '@anchorage/proto';
 import { API_VERSION } from '../config.js';
 import { CoordinatorService } from '../services/coordinator.service.js';
-import { InvalidRequestError, NotFoundError, StaleTokenError } from '../services/errors.js';
+import { InvalidRequestError, NotFoundError, NotOwnerError, StaleTokenError } from '../services/errors.js';
 import { WorkerConnections } from '../services/worker-connections.js';
+import { WorkerAuthGuard } from './worker-auth.guard.js';
 
 const SERVICE = 'Coordinator';
 
@@ -20,6 +21,7 @@ async function call<T>(logger: Logger, fn: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof StaleTokenError) throw new RpcException({ code: status.FAILED_PRECONDITION, message: error.message });
     if (error instanceof NotFoundError) throw new RpcException({ code: status.NOT_FOUND, message: error.message });
+    if (error instanceof NotOwnerError) throw new RpcException({ code: status.PERMISSION_DENIED, message: error.message });
     if (error instanceof InvalidRequestError) throw new RpcException({ code: status.INVALID_ARGUMENT, message: error.message });
     // The worker keeps the report and sends it again: nothing is lost while Postgres is away.
     if (isDatabaseUnavailable(error)) throw new RpcException({ code: status.UNAVAILABLE, message: 'database unavailable; retry' });
@@ -29,6 +31,7 @@ async function call<T>(logger: Logger, fn: () => Promise<T>): Promise<T> {
 }
 
 @Controller()
+@UseGuards(WorkerAuthGuard)
 export class CoordinatorGrpcController {
   private readonly logger = new Logger('Coordinator');
 

@@ -23,7 +23,7 @@ import { QueueRepository } from '../repositories/queue.repository.js';
 import { RunsRepository, type AttemptWithRun } from '../repositories/runs.repository.js';
 import { StitchesRepository, type NewStitch } from '../repositories/stitches.repository.js';
 import { WorkersRepository } from '../repositories/workers.repository.js';
-import { InvalidRequestError, NotFoundError, StaleTokenError } from './errors.js';
+import { InvalidRequestError, NotFoundError, NotOwnerError, StaleTokenError } from './errors.js';
 import { MetricsService } from './metrics.service.js';
 import { WorkerConnections } from './worker-connections.js';
 
@@ -161,7 +161,7 @@ export class CoordinatorService {
   }
 
   async reportMetrics(request: ReportMetricsRequest__Output): Promise<ReportMetricsResponse> {
-    const attempt = await this.currentAttempt(request.fencingToken);
+    const attempt = await this.currentAttempt(request.fencingToken, request.workerId);
     const accepted = await this.runs.addMetrics(
       attempt.runId,
       attempt.number,
@@ -186,7 +186,7 @@ export class CoordinatorService {
   }
 
   async saveCheckpoint(request: SaveCheckpointRequest__Output): Promise<SaveCheckpointResponse> {
-    const attempt = await this.currentAttempt(request.fencingToken);
+    const attempt = await this.currentAttempt(request.fencingToken, request.workerId);
     if (!request.uri) throw new InvalidRequestError('uri is required');
     const checkpoint = await this.runs.addCheckpoint(attempt.runId, attempt.number, request.step, request.uri);
     await this.runs.touchAttempt(attempt.id);
@@ -201,7 +201,7 @@ export class CoordinatorService {
     let errorMessage = request.error?.message || undefined;
     let retryable = request.error?.retryable ?? false;
 
-    const attemptBefore = await this.currentAttempt(request.fencingToken);
+    const attemptBefore = await this.currentAttempt(request.fencingToken, request.workerId);
     const kind = attemptBefore.run.kind as JobKind;
     let result: Record<string, unknown> | null = null;
     if (outcome === 'succeeded') {
@@ -298,10 +298,16 @@ export class CoordinatorService {
       .catch((e: Error) => this.logger.warn(`run ${run.id} not enqueued yet (reconcile will): ${e.message}`));
   }
 
-  /** The attempt a token belongs to, if it is still the run's live attempt; otherwise StaleTokenError. */
-  private async currentAttempt(token: string): Promise<AttemptWithRun> {
+  /**
+   * The attempt a token belongs to, if it is still the run's live attempt (StaleTokenError
+   * otherwise) and the reporting worker is the one running it (NotOwnerError otherwise: a worker
+   * token lets a process speak for itself, not for another worker's attempts).
+   */
+  private async currentAttempt(token: string, workerId: string): Promise<AttemptWithRun> {
+    if (!workerId) throw new InvalidRequestError('worker_id is required');
     const attempt = token ? await this.runs.findAttemptByToken(token) : null;
     if (!attempt) throw new StaleTokenError('unknown fencing token');
+    if (attempt.workerId !== workerId) throw new NotOwnerError(`attempt ${attempt.number} of run ${attempt.runId} is not worker ${workerId}'s`);
     if (attempt.status !== 'running' || attempt.run.status !== 'running') {
       throw new StaleTokenError(`fencing token of attempt ${attempt.number} is no longer current (attempt ${attempt.status}, run ${attempt.run.status})`);
     }

@@ -24,7 +24,8 @@ import type { Prisma } from '@anchorage/db';
 import { API_CONFIG, type ApiConfig } from '../config.js';
 import { PipelinesRepository, type PipelineRow, type PipelineState, type StepState } from '../repositories/pipelines.repository.js';
 import { RunsRepository } from '../repositories/runs.repository.js';
-import { ConflictError, InvalidRequestError, NotFoundError } from './errors.js';
+import type { Principal } from './auth.service.js';
+import { assertMayChange, ConflictError, InvalidRequestError, NotFoundError } from './errors.js';
 import { FamiliesService } from './families.service.js';
 import { RunsService } from './runs.service.js';
 import { StitchesService } from './stitches.service.js';
@@ -77,9 +78,10 @@ export class PipelinesService implements OnApplicationBootstrap, OnApplicationSh
     return { pipelines: (await this.pipelines.list(limit)).map(view) };
   }
 
-  async cancel(id: string): Promise<PipelineView> {
+  async cancel(id: string, by?: Principal): Promise<PipelineView> {
     const row = await this.pipelines.findById(id);
     if (!row) throw new NotFoundError('pipeline', id);
+    assertMayChange(by, row.owner, `pipeline ${id}`);
     if (row.status !== 'running') throw new ConflictError(`pipeline ${id} is already ${row.status}`);
     const state = row.state as unknown as PipelineState;
     await this.stopAll(state, 'cancelled with its pipeline');
@@ -200,7 +202,7 @@ export class PipelinesService implements OnApplicationBootstrap, OnApplicationSh
   private async stopAll(state: PipelineState, reason: string): Promise<void> {
     for (const [id, s] of Object.entries(state)) {
       if (s.status === 'running') {
-        if (s.runId) await this.runsService.cancel(s.runId, reason).catch(() => undefined);
+        if (s.runId) await this.runsService.cancel(s.runId, { reason }).catch(() => undefined);
         state[id] = { ...s, status: 'cancelled', error: reason };
       } else if (s.status === 'pending') {
         state[id] = { ...s, status: 'skipped', error: reason };

@@ -7,7 +7,8 @@ import { API_CONFIG, type ApiConfig } from '../config.js';
 import { ModelsRepository } from '../repositories/models.repository.js';
 import { QueueRepository } from '../repositories/queue.repository.js';
 import { RunsRepository, type RunFilter } from '../repositories/runs.repository.js';
-import { ConflictError, InvalidRequestError, NotFoundError } from './errors.js';
+import type { Principal } from './auth.service.js';
+import { assertMayChange, ConflictError, InvalidRequestError, NotFoundError } from './errors.js';
 import { page } from './paging.js';
 import { runSummaryView, runView } from './views.js';
 import { DispatchService } from './dispatch.service.js';
@@ -88,9 +89,10 @@ export class RunsService {
   }
 
   /** A failed run goes back to the queue with one more attempt than it has used. */
-  async retry(id: string): Promise<RunView> {
+  async retry(id: string, by?: Principal): Promise<RunView> {
     const run = await this.runs.findById(id);
     if (!run) throw new NotFoundError('run', id);
+    assertMayChange(by, run.owner, `run ${id}`);
     if (run.status !== 'failed') throw new ConflictError(`run ${id} is ${run.status}; only failed runs can be retried`);
     const next = run.attempts.length + 1;
     const moved = await this.runs.transition(id, ['failed'], 'queued', {
@@ -110,9 +112,11 @@ export class RunsService {
   }
 
   /** Cancels a run in any state; `reason` is recorded with the status change (a user's cancel by default). */
-  async cancel(id: string, reason = 'cancelled by user'): Promise<RunView> {
+  async cancel(id: string, options: { reason?: string; by?: Principal } = {}): Promise<RunView> {
+    const reason = options.reason ?? 'cancelled by user';
     const run = await this.runs.findById(id);
     if (!run) throw new NotFoundError('run', id);
+    assertMayChange(options.by, run.owner, `run ${id}`);
     const status = run.status as RunStatus;
     if (isTerminal(status)) throw new ConflictError(`run ${id} is already ${status}`);
 

@@ -23,7 +23,8 @@ import { API_CONFIG, type ApiConfig } from '../config.js';
 import { RunsRepository, type RunRow } from '../repositories/runs.repository.js';
 import { SweepsRepository, type StoredTrial, type SweepRow } from '../repositories/sweeps.repository.js';
 import { DispatchService } from './dispatch.service.js';
-import { ConflictError, InvalidRequestError, NotFoundError } from './errors.js';
+import type { Principal } from './auth.service.js';
+import { assertMayChange, ConflictError, InvalidRequestError, NotFoundError } from './errors.js';
 import { RunsService } from './runs.service.js';
 
 const ACTIVE: RunStatus[] = ['queued', 'running', 'retrying'];
@@ -85,12 +86,13 @@ export class SweepsService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /** Stops submitting trials and cancels the active ones. */
-  async cancel(id: string): Promise<SweepView> {
+  async cancel(id: string, by?: Principal): Promise<SweepView> {
     const sweep = await this.sweeps.findById(id);
     if (!sweep) throw new NotFoundError('sweep', id);
+    assertMayChange(by, sweep.owner, `sweep ${id}`);
     if (!(await this.sweeps.finish(id, 'cancelled'))) throw new ConflictError(`sweep ${id} is already ${sweep.status}`);
     for (const run of await this.runs.sweepTrials(id)) {
-      if (ACTIVE.includes(run.status as RunStatus)) await this.runsService.cancel(run.id, 'cancelled with its sweep').catch(() => undefined);
+      if (ACTIVE.includes(run.status as RunStatus)) await this.runsService.cancel(run.id, { reason: 'cancelled with its sweep' }).catch(() => undefined);
     }
     return this.get(id);
   }
@@ -184,7 +186,7 @@ export class SweepsService implements OnApplicationBootstrap, OnApplicationShutd
       if (!shouldStopEarly(await series(run), finishedSeries, rule)) continue;
       await this.sweeps.markStopped(sweep.id, plan, run.trialIndex!);
       plan = plan.map((t) => (t.index === run.trialIndex ? { ...t, stoppedEarly: true } : t));
-      await this.runsService.cancel(run.id, `stopped early: its ${rule.metric} is worse than the median of finished trials`).catch(() => undefined);
+      await this.runsService.cancel(run.id, { reason: `stopped early: its ${rule.metric} is worse than the median of finished trials` }).catch(() => undefined);
       stopped++;
     }
     return stopped;

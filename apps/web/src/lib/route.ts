@@ -1,5 +1,5 @@
 // Hash routes: #/runs, #/runs/<id>, #/compare?ids=a,b, #/sweeps, #/sweeps/<id>, #/pipelines,
-// #/pipelines/<id>, #/workers, #/submit. Hash routing lets the API serve one static index.html at `/`
+// #/pipelines/<id>, #/workers, #/submit, #/keys. Hash routing lets the API serve one static index.html at `/`
 // with no server-side rewrites.
 
 export type Route =
@@ -12,6 +12,7 @@ export type Route =
   | { page: 'pipeline'; id: string }
   | { page: 'workers' }
   | { page: 'submit' }
+  | { page: 'keys' }
   | { page: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -34,6 +35,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'pipelines' && parts.length === 2) return { page: 'pipeline', id: parts[1] };
   if (parts[0] === 'workers' && parts.length === 1) return { page: 'workers' };
   if (parts[0] === 'submit' && parts.length === 1) return { page: 'submit' };
+  if (parts[0] === 'keys' && parts.length === 1) return { page: 'keys' };
   return { page: 'not-found', path };
 }
 

@@ -24,7 +24,7 @@ export function ComparePage({ ids }: { ids: string[] }) {
       Promise.all(
         ids.map(async (id): Promise<Loaded> => {
           try {
-            const [run, metrics] = await Promise.all([client.getRun(id), client.runMetrics(id, { maxPoints: 1000 })]);
+            const [run, metrics] = await Promise.all([client().getRun(id), client().runMetrics(id, { maxPoints: 1000 })]);
             return { id, run, series: fromFetched(metrics.metrics) };
           } catch (error) {
             return { id, error };

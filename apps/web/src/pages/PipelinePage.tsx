@@ -5,17 +5,20 @@ import type { PipelineView } from '@anchorage/sdk';
 import { client } from '../api';
 import { ErrorBox, Fact, JsonBlock, Loading, PageLoaded, Section, StatusPill } from '../components/common';
 import { useAsync, useInterval, useNow } from '../hooks';
+import { canCancelGroup } from '../lib/permissions';
+import { useMe } from '../session';
 import { formatTime, runDuration } from '../lib/format';
 import { PipelineGraph, StepTarget } from './PipelineGraph';
 
 const STEP_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
 
 export function PipelinePage({ id }: { id: string }) {
-  const pipeline = useAsync<PipelineView>(() => client.getPipeline(id), [id]);
+  const pipeline = useAsync<PipelineView>(() => client().getPipeline(id), [id]);
   const p = pipeline.data;
   const running = p?.status === 'running';
   useInterval(pipeline.reload, 2000, running);
   const now = useNow(1000);
+  const me = useMe();
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<unknown>();
 
@@ -32,7 +35,7 @@ export function PipelinePage({ id }: { id: string }) {
     setBusy(true);
     setActionError(undefined);
     try {
-      await client.cancelPipeline(id);
+      await client().cancelPipeline(id);
       pipeline.reload();
     } catch (error) {
       setActionError(error);
@@ -60,7 +63,7 @@ export function PipelinePage({ id }: { id: string }) {
         </div>
         <span className="spacer" />
         <div className="actions">
-          {running ? (
+          {running && canCancelGroup(me) ? (
             <button className="danger" disabled={busy} onClick={() => void cancel()} data-testid="cancel-button">
               Cancel
             </button>

@@ -9,7 +9,7 @@ import { pipelineHref } from '../lib/route';
 const LIMIT = 100;
 
 export function PipelinesPage() {
-  const pipelines = useAsync<{ pipelines: PipelineView[] }>(() => client.listPipelines({ limit: LIMIT }), []);
+  const pipelines = useAsync<{ pipelines: PipelineView[] }>(() => client().listPipelines({ limit: LIMIT }), []);
   const list = pipelines.data?.pipelines;
   useInterval(pipelines.reload, 2000, list?.some((p) => p.status === 'running') ?? false);
   const now = useNow(1000);

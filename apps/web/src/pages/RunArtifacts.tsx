@@ -8,7 +8,7 @@ import { formatCompact, formatTime, formatValue } from '../lib/format';
 import { runHref } from '../lib/route';
 
 export function RunArtifacts({ runId, refreshKey }: { runId: string; refreshKey: string }) {
-  const models = useAsync<ModelListView>(() => client.listModels({ runId }), [runId, refreshKey]);
+  const models = useAsync<ModelListView>(() => client().listModels({ runId }), [runId, refreshKey]);
   if (models.error) return <ErrorBox error={models.error} />;
   if (!models.data) return <Loading what="Loading models" />;
   if (models.data.models.length === 0) return <p className="muted">This run has not registered any model.</p>;

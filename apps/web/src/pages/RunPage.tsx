@@ -4,6 +4,8 @@ import { useState } from 'react';
 import { client, errorMessage, isTerminal } from '../api';
 import { ErrorBox, Fact, JsonBlock, Loading, PageLoaded, ProgressBar, Section, StatusPill } from '../components/common';
 import { useNow } from '../hooks';
+import { canChangeRun } from '../lib/permissions';
+import { useMe } from '../session';
 import { formatKeyMetric, formatTime, runDuration } from '../lib/format';
 import { AttemptsTimeline } from './AttemptsTimeline';
 import { RunArtifacts } from './RunArtifacts';
@@ -14,6 +16,7 @@ import { useRunData } from './useRunData';
 
 export function RunPage({ id }: { id: string }) {
   const data = useRunData(id);
+  const me = useMe();
   const now = useNow(1000);
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<unknown>();
@@ -34,10 +37,10 @@ export function RunPage({ id }: { id: string }) {
     setActionError(undefined);
     try {
       if (what === 'cancel') {
-        await client.cancelRun(id);
+        await client().cancelRun(id);
         data.refresh();
       } else {
-        await client.retryRun(id);
+        await client().retryRun(id);
         data.restart(); // live again: reopen the event stream
       }
     } catch (error) {
@@ -48,6 +51,8 @@ export function RunPage({ id }: { id: string }) {
   };
 
   const terminal = isTerminal(run.status);
+  // Admins change any run, submitters their own; the API refuses the rest (403) anyway.
+  const mayChange = canChangeRun(me, run);
   const resources = run.resources as { accelerator?: string; minDeviceMemoryGb?: number } | null;
   const wanted = resources?.accelerator ? `${resources.accelerator}${resources.minDeviceMemoryGb ? ` ≥${resources.minDeviceMemoryGb} GB` : ''}` : JSON.stringify(run.resources);
 
@@ -68,12 +73,12 @@ export function RunPage({ id }: { id: string }) {
         </div>
         <span className="spacer" />
         <div className="actions">
-          {!terminal ? (
+          {mayChange && !terminal ? (
             <button className="danger" disabled={busy} onClick={() => void act('cancel')} data-testid="cancel-button">
               Cancel
             </button>
           ) : null}
-          {run.status === 'failed' ? (
+          {mayChange && run.status === 'failed' ? (
             <button disabled={busy} onClick={() => void act('retry')} data-testid="retry-button">
               Retry
             </button>
@@ -90,7 +95,10 @@ export function RunPage({ id }: { id: string }) {
         <Fact label="resources">
           {wanted} → class {run.resourceClass}
         </Fact>
-        <Fact label="owner">{run.owner}</Fact>
+        <Fact label="owner" testId="run-owner">
+          {run.owner}
+          {run.owner === me.id ? <span className="muted"> (you)</span> : null}
+        </Fact>
         <Fact label="attempts">
           {run.attempts.length} / {run.maxAttempts}
         </Fact>

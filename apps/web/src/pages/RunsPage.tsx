@@ -31,7 +31,7 @@ export function RunsPage() {
     if (status) query.status = status as RunStatus;
     if (q) query.q = q;
     if (cursor) query.cursor = cursor;
-    return client.listRuns(query);
+    return client().listRuns(query);
   }, [kind, status, q, cursor]);
 
   // Live: any run changing status may change this page; refetch at most once a second.
@@ -40,7 +40,7 @@ export function RunsPage() {
     const controller = new AbortController();
     void (async () => {
       try {
-        for await (const event of client.events({ signal: controller.signal })) {
+        for await (const event of client().events({ signal: controller.signal })) {
           if (event.type === 'status') refetch();
         }
       } catch (error) {

@@ -7,9 +7,11 @@ import { costOf, formatCost, ParetoChart, type CostAxis } from '../charts/Pareto
 import { ErrorBox, Loading, Section } from '../components/common';
 import { useAsync, useDebounced } from '../hooks';
 import { formatCompact, formatPercent, formatValue } from '../lib/format';
+import { canExport } from '../lib/permissions';
+import { useMe } from '../session';
 
 export function StitchPanel({ runId, onExported }: { runId: string; onExported?: (model: ModelView) => void }) {
-  const list = useAsync<StitchListView>(() => client.stitches(runId), [runId]);
+  const list = useAsync<StitchListView>(() => client().stitches(runId), [runId]);
   return (
     <Section title="Stitches">
       <ErrorBox error={list.error} />
@@ -19,6 +21,7 @@ export function StitchPanel({ runId, onExported }: { runId: string; onExported?:
 }
 
 function StitchExplorer({ runId, stitches, onExported }: { runId: string; stitches: StitchView[]; onExported?: (model: ModelView) => void }) {
+  const mayExport = canExport(useMe());
   const latencyKnown = stitches.length > 0 && stitches.every((s) => s.latencyMs !== null);
   const [cost, setCost] = useState<CostAxis>('flops');
   const costs = useMemo(() => stitches.map((s) => costOf(s, cost)).filter((c): c is number => c !== null), [stitches, cost]);
@@ -31,7 +34,7 @@ function StitchExplorer({ runId, stitches, onExported }: { runId: string; stitch
   // Each answer carries the budget it was asked for, so the page (and a test) can tell whether the
   // chosen stitch belongs to the budget on screen or to an earlier one still being replaced.
   const frontier = useAsync<{ budget: number; cost: CostAxis; view: FrontierView }>(
-    async () => ({ budget: asked, cost, view: await client.frontier(runId, cost === 'flops' ? { maxFlops: asked } : { maxLatencyMs: asked }) }),
+    async () => ({ budget: asked, cost, view: await client().frontier(runId, cost === 'flops' ? { maxFlops: asked } : { maxLatencyMs: asked }) }),
     [runId, cost, asked],
   );
   const answer = frontier.data && frontier.data.cost === cost ? frontier.data : undefined;
@@ -51,7 +54,7 @@ function StitchExplorer({ runId, stitches, onExported }: { runId: string; stitch
     setExporting(true);
     setExportError(undefined);
     try {
-      const model = await client.exportStitch(runId, best.stitchId);
+      const model = await client().exportStitch(runId, best.stitchId);
       setExported(model);
       onExported?.(model);
     } catch (error) {
@@ -95,9 +98,11 @@ function StitchExplorer({ runId, stitches, onExported }: { runId: string; stitch
           <>
             Chosen within {formatCost(answer?.budget, cost)}: <strong>{best.label}</strong> <span className="mono">#{best.stitchId}</span> · {formatPercent(best.accuracy)} ·{' '}
             {formatCompact(best.flops)} FLOPs{best.latencyMs !== null ? ` · ${formatValue(best.latencyMs)} ms` : ''}
-            <button className="primary" disabled={exporting} onClick={() => void doExport()} data-testid="export-button">
-              {exporting ? 'Exporting…' : 'Export'}
-            </button>
+            {mayExport ? (
+              <button className="primary" disabled={exporting} onClick={() => void doExport()} data-testid="export-button">
+                {exporting ? 'Exporting…' : 'Export'}
+              </button>
+            ) : null}
           </>
         ) : answer ? (
           <span className="muted">No frontier stitch fits this budget.</span>

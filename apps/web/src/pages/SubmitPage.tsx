@@ -5,6 +5,7 @@ import { AnchorageApiError, type CatalogView, type CreateRunInput } from '@ancho
 import { client, errorMessage } from '../api';
 import { ErrorBox, Loading, PageLoaded } from '../components/common';
 import { useAsync } from '../hooks';
+import { canSubmit } from '../lib/permissions';
 import { runHref } from '../lib/route';
 import {
   buildValue,
@@ -18,11 +19,27 @@ import {
   type FormValues,
   type JsonSchema,
 } from '../lib/schemaForm';
+import { useMe } from '../session';
 
 type KindEntry = CatalogView['kinds'][number];
 
 export function SubmitPage() {
-  const catalog = useAsync<CatalogView>(() => client.catalog(), []);
+  const me = useMe();
+  if (!canSubmit(me)) {
+    return (
+      <div className="page">
+        <h1>Submit a run</h1>
+        <div className="role-note" data-testid="submit-forbidden">
+          You are signed in with a {me.role} key, which can read everything but not submit runs. Ask an admin for a submitter key.
+        </div>
+      </div>
+    );
+  }
+  return <SubmitLoader />;
+}
+
+function SubmitLoader() {
+  const catalog = useAsync<CatalogView>(() => client().catalog(), []);
   return (
     <div className="page">
       <h1>Submit a run</h1>
@@ -138,7 +155,7 @@ function SubmitForm({ kinds }: { kinds: KindEntry[] }) {
     setSubmitting(true);
     try {
       // The body is checked by the API (its issues come back below), not by the compiler.
-      const run = await client.submitRun(body as CreateRunInput);
+      const run = await client().submitRun(body as CreateRunInput);
       window.location.hash = runHref(run.id);
     } catch (error) {
       if (error instanceof AnchorageApiError && error.issues.length) {

@@ -6,6 +6,8 @@ import type { SweepView } from '@anchorage/sdk';
 import { client } from '../api';
 import { ErrorBox, Fact, Loading, PageLoaded, Section, StatusPill } from '../components/common';
 import { useAsync, useInterval, useNow } from '../hooks';
+import { canCancelGroup } from '../lib/permissions';
+import { useMe } from '../session';
 import { cellText } from '../lib/flatten';
 import { formatTime, formatValue, runDuration, tailId } from '../lib/format';
 import { compareHref, runHref } from '../lib/route';
@@ -16,11 +18,12 @@ type Trial = SweepView['trials'][number];
 const COUNT_KEYS = ['pending', 'active', 'succeeded', 'failed', 'cancelled', 'stopped'] as const;
 
 export function SweepPage({ id }: { id: string }) {
-  const sweep = useAsync<SweepView>(() => client.getSweep(id), [id]);
+  const sweep = useAsync<SweepView>(() => client().getSweep(id), [id]);
   const s = sweep.data;
   const running = s?.status === 'running';
   useInterval(sweep.reload, 2000, running);
   const now = useNow(1000);
+  const me = useMe();
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<unknown>();
 
@@ -37,7 +40,7 @@ export function SweepPage({ id }: { id: string }) {
     setBusy(true);
     setActionError(undefined);
     try {
-      await client.cancelSweep(id);
+      await client().cancelSweep(id);
       sweep.reload();
     } catch (error) {
       setActionError(error);
@@ -66,7 +69,7 @@ export function SweepPage({ id }: { id: string }) {
         </div>
         <span className="spacer" />
         <div className="actions">
-          {running ? (
+          {running && canCancelGroup(me) ? (
             <button className="danger" disabled={busy} onClick={() => void cancel()} data-testid="cancel-button">
               Cancel
             </button>

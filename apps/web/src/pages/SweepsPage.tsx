@@ -9,7 +9,7 @@ import { sweepHref } from '../lib/route';
 const LIMIT = 100;
 
 export function SweepsPage() {
-  const sweeps = useAsync<{ sweeps: SweepView[] }>(() => client.listSweeps({ limit: LIMIT }), []);
+  const sweeps = useAsync<{ sweeps: SweepView[] }>(() => client().listSweeps({ limit: LIMIT }), []);
   const list = sweeps.data?.sweeps;
   useInterval(sweeps.reload, 2000, list?.some((s) => s.status === 'running') ?? false);
 

@@ -6,7 +6,9 @@ import { client, errorMessage, isAbort } from '../api';
 import { ErrorBox, Loading, PageLoaded, Section, StatusPill } from '../components/common';
 import { useAsync, useNow } from '../hooks';
 import { formatTime, summariseAccelerators } from '../lib/format';
+import { canDrain, canManageKeys } from '../lib/permissions';
 import { runHref } from '../lib/route';
+import { useMe } from '../session';
 
 interface Row {
   worker: WorkerView;
@@ -19,11 +21,12 @@ export function WorkersPage() {
   const [error, setError] = useState<unknown>();
   const [token, setToken] = useState(0);
   const now = useNow(1000);
-  const queues = useAsync<QueueListView>(() => client.listQueues(), [token]);
+  const me = useMe();
+  const queues = useAsync<QueueListView>(() => client().listQueues(), [token]);
 
   useEffect(() => {
     let current = true;
-    client.listWorkers().then(
+    client().listWorkers().then(
       ({ workers }) => {
         if (!current) return;
         const at = Date.now();
@@ -47,7 +50,7 @@ export function WorkersPage() {
     const controller = new AbortController();
     void (async () => {
       try {
-        for await (const event of client.events({ signal: controller.signal })) {
+        for await (const event of client().events({ signal: controller.signal })) {
           if (event.type !== 'worker') continue;
           const worker = event.data.worker;
           const row = { worker, receivedAt: Date.now() };
@@ -65,16 +68,18 @@ export function WorkersPage() {
       <div className="toolbar">
         <h1>Workers</h1>
         <span className="spacer" />
-        <a href="/admin/queues" target="_blank" rel="noreferrer">
-          Queue jobs (bull-board) ↗
-        </a>
+        {canManageKeys(me) ? (
+          <a href="/admin/queues" target="_blank" rel="noreferrer" title="give an admin key as the password">
+            Queue jobs (bull-board) ↗
+          </a>
+        ) : null}
       </div>
       <ErrorBox error={error} />
       {!rows && !error ? <Loading what="Loading workers" /> : null}
       {rows ? (
         <>
           <PageLoaded />
-          <WorkersTable rows={rows} now={now} onChanged={() => setToken((t) => t + 1)} />
+          <WorkersTable rows={rows} now={now} mayDrain={canDrain(me)} onChanged={() => setToken((t) => t + 1)} />
         </>
       ) : null}
       <Section title="Queues">
@@ -85,7 +90,7 @@ export function WorkersPage() {
   );
 }
 
-function WorkersTable({ rows, now, onChanged }: { rows: Row[]; now: number; onChanged: () => void }) {
+function WorkersTable({ rows, now, mayDrain, onChanged }: { rows: Row[]; now: number; mayDrain: boolean; onChanged: () => void }) {
   const [drainError, setDrainError] = useState<string>();
   const [draining, setDraining] = useState<string>();
   if (rows.length === 0) return <p className="muted">No worker has registered yet.</p>;
@@ -95,7 +100,7 @@ function WorkersTable({ rows, now, onChanged }: { rows: Row[]; now: number; onCh
     setDraining(w.id);
     setDrainError(undefined);
     try {
-      await client.drainWorker(w.id);
+      await client().drainWorker(w.id);
       onChanged();
     } catch (e) {
       setDrainError(`${w.name}: ${errorMessage(e)}`);
@@ -122,13 +127,13 @@ function WorkersTable({ rows, now, onChanged }: { rows: Row[]; now: number; onCh
             <th>host</th>
             <th>version</th>
             <th>registered</th>
-            <th />
+            {mayDrain ? <th /> : null}
           </tr>
         </thead>
         <tbody>
           {sorted.map(({ worker: w, receivedAt }) => {
             const age = w.heartbeatAgeMs + (now - receivedAt);
-            const canDrain = w.status === 'online' || w.status === 'busy';
+            const drainable = w.status === 'online' || w.status === 'busy';
             return (
               <tr key={w.id} data-testid={`worker-row-${w.id}`} className={w.status === 'dead' || w.status === 'offline' ? 'dim' : undefined}>
                 <td>
@@ -147,11 +152,13 @@ function WorkersTable({ rows, now, onChanged }: { rows: Row[]; now: number; onCh
                 <td className="small">{w.host}</td>
                 <td className="small">{w.version ?? '—'}</td>
                 <td className="small">{formatTime(w.registeredAt)}</td>
-                <td>
-                  <button disabled={!canDrain || draining === w.id} onClick={() => void drain(w)} data-testid={`drain-${w.id}`}>
-                    {draining === w.id ? 'Draining…' : 'Drain'}
-                  </button>
-                </td>
+                {mayDrain ? (
+                  <td>
+                    <button disabled={!drainable || draining === w.id} onClick={() => void drain(w)} data-testid={`drain-${w.id}`}>
+                      {draining === w.id ? 'Draining…' : 'Drain'}
+                    </button>
+                  </td>
+                ) : null}
               </tr>
             );
           })}

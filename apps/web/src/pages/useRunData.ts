@@ -48,7 +48,7 @@ export function useRunData(id: string): RunData {
 
   const refresh = useCallback(() => {
     const want = current.current;
-    client.getRun(id).then(
+    client().getRun(id).then(
       (r) => {
         if (current.current.id === want.id && current.current.generation === want.generation) {
           setRun(r);
@@ -99,7 +99,7 @@ export function useRunData(id: string): RunData {
 
     const loadHistory = async () => {
       await Promise.all([
-        client.runMetrics(id, { maxPoints: 1000 }).then(
+        client().runMetrics(id, { maxPoints: 1000 }).then(
           (m) => alive() && setSeries((s) => appendPoints(fromFetched(m.metrics), (s ?? []).flatMap((x) => x.points.map((p) => ({ name: x.name, ...p }))))),
           (e: unknown) => alive() && setSeriesError(e),
         ),
@@ -115,7 +115,7 @@ export function useRunData(id: string): RunData {
     void (async () => {
       let first: RunView;
       try {
-        first = await client.getRun(id);
+        first = await client().getRun(id);
       } catch (e) {
         if (alive()) setError(e);
         return;
@@ -131,7 +131,7 @@ export function useRunData(id: string): RunData {
       const historyDone = open.then(loadHistory);
       setLive(true);
       try {
-        for await (const event of client.runEvents(id, { signal: controller.signal })) {
+        for await (const event of client().runEvents(id, { signal: controller.signal })) {
           opened();
           if (!alive()) return;
           if (historyLoaded) apply(event);
@@ -157,7 +157,7 @@ async function loadLogTail(id: string): Promise<LogEntry[]> {
   let tail: LogEntry[] = [];
   let after: string | undefined;
   for (;;) {
-    const page = await client.runLogs(id, after ? { after, limit: LOG_PAGE } : { limit: LOG_PAGE });
+    const page = await client().runLogs(id, after ? { after, limit: LOG_PAGE } : { limit: LOG_PAGE });
     tail = tail.concat(page.lines.map((l) => ({ key: l.id, level: l.level, message: l.message, time: l.time, attempt: l.attempt }))).slice(-LOG_TAIL);
     if (!page.nextCursor || page.lines.length === 0) return tail;
     after = page.nextCursor;

@@ -22,7 +22,7 @@ export function evaluationSplit(spec: EvaluateSpec, model: ModelInput): { datase
   };
 }
 
-export const evaluateHandler: Handler<EvaluateSpec> = async ({ spec, inputs, signal, report }) => {
+export const evaluateHandler: Handler<EvaluateSpec> = async ({ spec, inputs, signal, report, artifactsDir }) => {
   const started = Date.now();
   const input = resolveModelInput(inputs, spec.modelId);
   const backend = await initBackend();
@@ -30,7 +30,7 @@ export const evaluateHandler: Handler<EvaluateSpec> = async ({ spec, inputs, sig
 
   const split = evaluationSplit(spec, input);
   const data = loadTask(split.dataset, { seed: split.seed, testFraction: split.testFraction });
-  const model = await loadRegisteredModel(input);
+  const model = await loadRegisteredModel(input, artifactsDir);
   try {
     report.log('info', `evaluating model ${spec.modelId} (${spec.metrics.join(', ')}) on ${data.test.count} ${split.dataset} test images (split seed ${split.seed}, test fraction ${split.testFraction})`);
     report.progress(0);

@@ -36,7 +36,7 @@ export const finetuneHandler: Handler<FinetuneSpec> = async (ctx) => {
 
   const input = resolveModelInput(inputs, spec.modelId);
   const task = loadTask(spec.data.task, { seed: spec.data.seed, testFraction: spec.data.testFraction, shots: spec.data.shots });
-  const base = await loadRegisteredModel(input);
+  const base = await loadRegisteredModel(input, artifactsDir);
   if (!(base instanceof ViT) && !(base instanceof StitchedModel)) {
     base.dispose();
     throw new ValidationError(`model ${spec.modelId} cannot be fine-tuned (not a ViT or a stitched ViT)`);

@@ -1,6 +1,8 @@
 // Loading a registered model from the artifact store, whatever produced it: a saved ViT or stitched
 // model folder, or one configuration of a trained SN-Net (an exported stitch refers to its run's
 // SN-Net and a configuration id, so export needs no tensor work in the API).
+import { realpath } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractStitch, loadModel, loadSNNet, StitchedModel, ViT, type EvaluableModel } from '@anchorage/ml';
 import { NonRetryableError, ValidationError } from '../errors.js';
@@ -56,8 +58,23 @@ export function artifactPath(uri: string): string {
   return fileURLToPath(url);
 }
 
-export async function loadRegisteredModel(input: ModelInput): Promise<LoadedModel> {
-  const dir = artifactPath(input.artifactUri);
+/**
+ * The folder of an artifact URI, if it lies inside the artifact store once symlinks are followed
+ * (a stored URI or a link planted in the store cannot make the worker read elsewhere).
+ */
+export async function storePath(uri: string, artifactsDir: string): Promise<string> {
+  const path = artifactPath(uri);
+  const root = await realpath(artifactsDir);
+  const real = await realpath(path).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? resolve(path) : Promise.reject(err)));
+  const inside = relative(root, real);
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+    throw new NonRetryableError(`artifact ${JSON.stringify(uri)} is outside the artifact store ${root}`, 'UnsafeArtifactPathError');
+  }
+  return real;
+}
+
+export async function loadRegisteredModel(input: ModelInput, artifactsDir: string): Promise<LoadedModel> {
+  const dir = await storePath(input.artifactUri, artifactsDir);
   const architecture = asObject(input.architecture);
   try {
     if (architecture?.format === 'snnet-stitch') {
@@ -79,11 +96,11 @@ export async function loadRegisteredModel(input: ModelInput): Promise<LoadedMode
 }
 
 /** Loads the anchors of a stitch run, in the given order; each must be a ViT. */
-export async function loadAnchors(inputs: Record<string, unknown>, ids: string[]): Promise<ViT[]> {
+export async function loadAnchors(inputs: Record<string, unknown>, ids: string[], artifactsDir: string): Promise<ViT[]> {
   const anchors: ViT[] = [];
   try {
     for (const id of ids) {
-      const model = await loadRegisteredModel(resolveModelInput(inputs, id));
+      const model = await loadRegisteredModel(resolveModelInput(inputs, id), artifactsDir);
       if (!(model instanceof ViT)) {
         model.dispose();
         throw new ValidationError(`model ${id} is not a ViT anchor; stitching needs ViT anchors`);

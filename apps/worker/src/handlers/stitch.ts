@@ -61,7 +61,7 @@ export const stitchHandler: Handler<StitchSpec> = async (ctx) => {
     net = restoreSNNet(resume);
     report.log('info', `resuming from the checkpoint at step ${resume.trainer.step}`);
   } else {
-    const anchors = await loadAnchors(inputs, anchorIds);
+    const anchors = await loadAnchors(inputs, anchorIds, ctx.artifactsDir);
     net = new SNNet(anchors, {
       method: spec.method === 'snnet-v2' ? 'v2' : 'v1',
       windowSize: spec.window.size,

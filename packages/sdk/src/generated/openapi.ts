@@ -533,6 +533,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** API keys and worker tokens, without their secrets (admin) */
+        get: operations["KeysController_list"];
+        put?: never;
+        /**
+         * Create an API key or a worker token (admin)
+         * @description The secret is in the answer only: it is stored as a digest.
+         */
+        post: operations["KeysController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The key making the request: id, name and role (the dashboard signs in with this) */
+        get: operations["KeysController_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a key: it stops working at once (admin) */
+        post: operations["KeysController_revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log, newest first (admin)
+         * @description Who submitted, cancelled, retried, drained, created or revoked what, when and from where.
+         */
+        get: operations["KeysController_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1479,6 +1554,71 @@ export interface components {
                     maxLatencyMs?: number;
                 };
             })[];
+        };
+        CreateKeyRequest: {
+            name: string;
+            /** @enum {string} */
+            role: "admin" | "submitter" | "viewer" | "worker";
+        };
+        ApiKey: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            role: "admin" | "submitter" | "viewer" | "worker";
+            /** @description The first characters of the key, to recognise it */
+            prefix: string;
+            createdBy: string;
+            /** @description ISO 8601 time */
+            createdAt: string;
+            /** @description ISO 8601 time */
+            revokedAt: string | null;
+            /** @description ISO 8601 time */
+            lastUsedAt: string | null;
+        };
+        CreatedApiKey: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            role: "admin" | "submitter" | "viewer" | "worker";
+            /** @description The first characters of the key, to recognise it */
+            prefix: string;
+            createdBy: string;
+            /** @description ISO 8601 time */
+            createdAt: string;
+            /** @description ISO 8601 time */
+            revokedAt: string | null;
+            /** @description ISO 8601 time */
+            lastUsedAt: string | null;
+            /** @description The secret: shown once, never stored; send it as `Authorization: Bearer <key>` */
+            key: string;
+        };
+        Me: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            role: "admin" | "submitter" | "viewer" | "worker";
+        };
+        ApiKeyList: {
+            keys: components["schemas"]["ApiKey"][];
+        };
+        AuditEvent: {
+            id: string;
+            /** @description ISO 8601 time */
+            at: string;
+            /** @description Key id of the caller (`bootstrap` for ANCHORAGE_ADMIN_KEY) */
+            actor: string;
+            actorName: string;
+            role: string;
+            /** @description run.submit, run.cancel, run.retry, worker.drain, key.create, key.revoke, … */
+            action: string;
+            target: string | null;
+            /** @description Client address */
+            source: string | null;
+            details: unknown;
+        };
+        AuditList: {
+            events: components["schemas"]["AuditEvent"][];
+            nextCursor: string | null;
         };
     };
     responses: never;
@@ -2613,6 +2753,145 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    KeysController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+        };
+    };
+    KeysController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateKeyRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    KeysController_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    KeysController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Already revoked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    KeysController_audit: {
+        parameters: {
+            query?: {
+                action?: string;
+                actor?: string;
+                limit?: number;
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditList"];
+                };
             };
         };
     };

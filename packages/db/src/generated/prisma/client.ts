@@ -104,3 +104,14 @@ export type Sweep = Prisma.SweepModel
  * family, outputs), advanced by the API's scheduler until every step has ended.
  */
 export type Pipeline = Prisma.PipelineModel
+/**
+ * Model ApiKey
+ * An API key (or a worker token: role `worker`). Only a SHA-256 digest of the secret is stored;
+ * the secret is shown once, when the key is created.
+ */
+export type ApiKey = Prisma.ApiKeyModel
+/**
+ * Model AuditEvent
+ * Who did what, when and from where: submissions, cancels, retries, drains, keys created or revoked.
+ */
+export type AuditEvent = Prisma.AuditEventModel

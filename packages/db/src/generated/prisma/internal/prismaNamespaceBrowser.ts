@@ -62,7 +62,9 @@ export const ModelName = {
   StitchResult: 'StitchResult',
   Worker: 'Worker',
   Sweep: 'Sweep',
-  Pipeline: 'Pipeline'
+  Pipeline: 'Pipeline',
+  ApiKey: 'ApiKey',
+  AuditEvent: 'AuditEvent'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -278,6 +280,36 @@ export const PipelineScalarFieldEnum = {
 } as const
 
 export type PipelineScalarFieldEnum = (typeof PipelineScalarFieldEnum)[keyof typeof PipelineScalarFieldEnum]
+
+
+export const ApiKeyScalarFieldEnum = {
+  id: 'id',
+  name: 'name',
+  role: 'role',
+  hash: 'hash',
+  prefix: 'prefix',
+  createdBy: 'createdBy',
+  createdAt: 'createdAt',
+  revokedAt: 'revokedAt',
+  lastUsedAt: 'lastUsedAt'
+} as const
+
+export type ApiKeyScalarFieldEnum = (typeof ApiKeyScalarFieldEnum)[keyof typeof ApiKeyScalarFieldEnum]
+
+
+export const AuditEventScalarFieldEnum = {
+  id: 'id',
+  at: 'at',
+  actor: 'actor',
+  actorName: 'actorName',
+  role: 'role',
+  action: 'action',
+  target: 'target',
+  source: 'source',
+  details: 'details'
+} as const
+
+export type AuditEventScalarFieldEnum = (typeof AuditEventScalarFieldEnum)[keyof typeof AuditEventScalarFieldEnum]
 
 
 export const SortOrder = {

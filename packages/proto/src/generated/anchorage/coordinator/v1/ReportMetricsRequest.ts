@@ -20,6 +20,10 @@ export interface ReportMetricsRequest {
    * Fraction of the work done, 0 to 1; negative when unknown.
    */
   'progress'?: (number | string);
+  /**
+   * The reporting worker's id (from Register); an attempt is only reported by the worker running it.
+   */
+  'workerId'?: (string);
 }
 
 export interface ReportMetricsRequest__Output {
@@ -39,4 +43,8 @@ export interface ReportMetricsRequest__Output {
    * Fraction of the work done, 0 to 1; negative when unknown.
    */
   'progress': (number);
+  /**
+   * The reporting worker's id (from Register); an attempt is only reported by the worker running it.
+   */
+  'workerId': (string);
 }

@@ -29,6 +29,10 @@ export interface ReportResultRequest {
    * Every evaluated configuration of a stitch run; the coordinator marks the Pareto frontier.
    */
   'stitches'?: (_anchorage_coordinator_v1_StitchEvaluation)[];
+  /**
+   * The reporting worker's id (from Register); an attempt is only reported by the worker running it.
+   */
+  'workerId'?: (string);
 }
 
 export interface ReportResultRequest__Output {
@@ -56,4 +60,8 @@ export interface ReportResultRequest__Output {
    * Every evaluated configuration of a stitch run; the coordinator marks the Pareto frontier.
    */
   'stitches': (_anchorage_coordinator_v1_StitchEvaluation__Output)[];
+  /**
+   * The reporting worker's id (from Register); an attempt is only reported by the worker running it.
+   */
+  'workerId': (string);
 }

@@ -14,6 +14,10 @@ export interface SaveCheckpointRequest {
    * Where the checkpoint is, e.g. "file:///var/lib/anchorage/artifacts/checkpoints/...".
    */
   'uri'?: (string);
+  /**
+   * The reporting worker's id (from Register); an attempt is only reported by the worker running it.
+   */
+  'workerId'?: (string);
 }
 
 export interface SaveCheckpointRequest__Output {
@@ -29,4 +33,8 @@ export interface SaveCheckpointRequest__Output {
    * Where the checkpoint is, e.g. "file:///var/lib/anchorage/artifacts/checkpoints/...".
    */
   'uri': (string);
+  /**
+   * The reporting worker's id (from Register); an attempt is only reported by the worker running it.
+   */
+  'workerId': (string);
 }
