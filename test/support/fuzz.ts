@@ -65,10 +65,7 @@ export function fromSchema(schema: JsonSchema, hints: Hints, name = ''): fc.Arbi
         const pattern = new RegExp(schema.pattern);
         return fc.stringMatching(pattern, { size: 'small' }).filter((s) => s.length >= minLength && s.length <= maxLength);
       }
-      return fc.oneof(
-        { arbitrary: fc.string({ minLength, maxLength: Math.min(maxLength, 24) }), weight: 4 },
-        { arbitrary: fc.constant('y'.repeat(maxLength)), weight: 1 },
-      );
+      return text(minLength, maxLength);
     }
     case 'boolean':
       return fc.boolean();
@@ -80,6 +77,20 @@ export function fromSchema(schema: JsonSchema, hints: Hints, name = ''): fc.Arbi
     default:
       return fc.jsonValue({ maxDepth: 2 });
   }
+}
+
+/**
+ * A string a schema allows (length within bounds), now and then one a database or a log may choke on:
+ * NUL, unpaired surrogates, bidi controls, SQL and path lookalikes, emoji.
+ */
+export function text(minLength = 1, maxLength = 200): fc.Arbitrary<string> {
+  const tricky = ['\u0000', 'a\u0000b', '\ud800', 'x\udc00y', '\udbff\udbff', '\u202e\u200b', '😀👩‍👩‍👧', "'; DROP TABLE runs; --", '../../etc/passwd', '%00', '\\'];
+  return fc.oneof(
+    { arbitrary: fc.string({ minLength, maxLength: Math.min(maxLength, 24) }), weight: 8 },
+    { arbitrary: fc.string({ unit: 'binary', minLength, maxLength: Math.min(maxLength, 24) }), weight: 1 },
+    { arbitrary: fc.constantFrom(...tricky.filter((t) => t.length >= minLength && t.length <= maxLength)), weight: 2 },
+    { arbitrary: fc.constant('y'.repeat(maxLength)), weight: 1 },
+  );
 }
 
 /** Strings shaped like the API's ids (`run_…`, `mdl_…`) that name nothing. */

@@ -11,7 +11,7 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const [status, body] = isNulRejected(exception) ? nulResponse(host.switchToHttp().getRequest<FastifyRequest>()) : this.toResponse(exception);
+    const [status, body] = isUnstorableText(exception) ? unstorableTextResponse(host.switchToHttp().getRequest<FastifyRequest>()) : this.toResponse(exception);
     if (status === 503) {
       this.logger.warn(`database unavailable: ${(exception as Error).message?.split('\n').pop()}`);
       void reply.header('retry-after', '5');
@@ -54,27 +54,30 @@ function issuePath(error: unknown): string {
 }
 
 /**
- * Postgres stores no NUL character in text or JSON (SQLSTATE 22021, 22P05), so a string with one,
- * wherever it came from (body, query, path), is refused by the database: bad input, not a fault.
+ * Text Postgres cannot store: a NUL character (SQLSTATE 22021 in text, 22P05 in JSON) or, in JSON,
+ * an unpaired UTF-16 surrogate (22P02). Wherever it came from (body, query, path), the database
+ * refused it before changing anything: bad input, not a fault.
  */
-function isNulRejected(exception: unknown): boolean {
-  const cause = (exception as { meta?: { driverAdapterError?: { cause?: { code?: string; message?: string } } } } | null)?.meta?.driverAdapterError?.cause;
-  return (cause?.code === '22021' && /0x00/.test(cause.message ?? '')) || cause?.code === '22P05';
+function isUnstorableText(exception: unknown): boolean {
+  const cause = (exception as { meta?: { driverAdapterError?: { cause?: { originalCode?: string; originalMessage?: string } } } } | null)?.meta?.driverAdapterError?.cause;
+  const [code, message] = [cause?.originalCode, cause?.originalMessage ?? ''];
+  return (code === '22021' && message.includes('0x00')) || code === '22P05' || (code === '22P02' && message.includes('json'));
 }
 
-/** A 400 naming where the request has a NUL: a path parameter, a query parameter or a body field. */
-function nulResponse(request: FastifyRequest): [number, Record<string, unknown>] {
-  const message = 'must not contain the NUL character (\\u0000)';
-  const sources: [string, unknown][] = [['', request.params], ['', request.query], ['', request.body]];
-  const stack = sources.map(([path, value]) => ({ path, value, depth: 0 }));
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** A 400 naming where the request has such text: a path parameter, a query parameter or a body field. */
+function unstorableTextResponse(request: FastifyRequest): [number, Record<string, unknown>] {
+  const message = 'must not contain the NUL character (\\u0000) or unpaired UTF-16 surrogates';
+  const stack = [request.params, request.query, request.body].map((value) => ({ path: '', value, depth: 0 }));
   const paths: string[] = [];
   for (let i = 0; i < stack.length && i < 100_000 && paths.length < 20; i++) {
     const { path, value, depth } = stack[i];
-    if (typeof value === 'string' && value.includes('\u0000')) paths.push(path || '(body)');
+    if (typeof value === 'string' && (value.includes('\u0000') || LONE_SURROGATE.test(value))) paths.push(path || '(body)');
     else if (value && typeof value === 'object' && depth < 64) {
       for (const [key, child] of Object.entries(value)) stack.push({ path: path ? `${path}.${key}` : key, value: child, depth: depth + 1 });
     }
   }
   const issues = (paths.length ? paths : ['(request)']).map((path) => ({ path, message }));
-  return [400, { error: 'text must not contain the NUL character', issues }];
+  return [400, { error: 'text the database cannot store', issues }];
 }
