@@ -7,14 +7,10 @@
 //
 // Prints the wall time from the first submit to the last success per round, medians, runs/min and
 // the ratio to --procs 1. Uses a fresh database `anchorage_procs_<pid>` on DATABASE_URL's server.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT } from '../scripts/generators.mjs';
-import { ensureRedis, sleep, waitFor } from '../scripts/lib/services.mjs';
-import { median, scratchDatabase, startApi } from './lib/platform.mjs';
+import { sleep, waitFor } from '../scripts/lib/services.mjs';
+import { median, startApi, withBenchPlatform } from './lib/platform.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,35 +29,9 @@ const TRAIN = {
   spec: { model: { preset: 'vit-ti', dim: 48, depth: 2, heads: 3 }, steps: Number(args.steps), batchSize: 32, metricsEvery: 10 },
 };
 
-const scratch = mkdtempSync(join(os.tmpdir(), 'anchorage-procs-'));
-const children = new Set();
-process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
+await withBenchPlatform('procs', main);
 
-function startChild(name, command, argv, env = {}) {
-  const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  const tail = [];
-  child.stderr.on('data', (c) => tail.push(c.toString()) > 50 && tail.shift());
-  child.on('exit', (code) => {
-    children.delete(child);
-    if (code && code !== 0 && name === 'api') process.stderr.write(`${name} exited ${code}\n${tail.join('')}\n`);
-  });
-  children.add(child);
-  return child;
-}
-
-const database = await scratchDatabase(`anchorage_procs_${process.pid}`);
-try {
-  await main();
-} finally {
-  for (const child of children) child.kill('SIGTERM');
-  await sleep(1500);
-  for (const child of children) child.kill('SIGKILL');
-  await database.drop();
-  rmSync(scratch, { recursive: true, force: true });
-}
-
-async function main() {
-  const redisUrl = await ensureRedis({ stateDir: scratch, start: (name, argv, command) => startChild(name, command, argv) });
+async function main({ scratch, database, redisUrl, startChild }) {
   const { env, api } = await startApi({ redisUrl, databaseUrl: database.url, scratch, queuePrefix: `procs-${process.pid}`, startChild });
 
   const results = new Map(PROCS.map((p) => [p, []]));

@@ -1,9 +1,47 @@
 // What the benches share: a scratch database on DATABASE_URL's server, an API process on free ports
 // with a small JSON client, and medians.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort, waitFor } from '../../scripts/lib/services.mjs';
+import { ROOT } from '../../scripts/generators.mjs';
+import { ensureRedis, freePort, sleep, waitFor } from '../../scripts/lib/services.mjs';
+
+/**
+ * Runs `main` with what a bench needs: a scratch folder, a fresh database, a Redis, and
+ * `startChild(name, command, argv, env)` for processes that are all stopped (SIGTERM, then SIGKILL)
+ * and cleaned up at the end, whatever happens. A child named `api` that exits with an error prints
+ * the end of its stderr.
+ */
+export async function withBenchPlatform(name, main) {
+  const scratch = mkdtempSync(join(tmpdir(), `anchorage-${name}-`));
+  const children = new Set();
+  process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
+  const startChild = (label, command, argv, env = {}) => {
+    const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const tail = [];
+    child.stderr.on('data', (chunk) => tail.push(chunk.toString()) > 50 && tail.shift());
+    child.on('exit', (code) => {
+      children.delete(child);
+      if (code && label === 'api') process.stderr.write(`api exited ${code}\n${tail.join('')}\n`);
+    });
+    children.add(child);
+    return child;
+  };
+  const database = await scratchDatabase(`anchorage_${name}_${process.pid}`);
+  try {
+    const redisUrl = await ensureRedis({ stateDir: scratch, start: (label, argv, command) => startChild(label, command, argv) });
+    return await main({ scratch, database, redisUrl, startChild, children });
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await sleep(1500);
+    for (const child of children) child.kill('SIGKILL');
+    await database.drop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
 
 /** Creates `name` on DATABASE_URL's server (default: local Postgres, user postgres, trust auth). */
 export async function scratchDatabase(name) {
@@ -42,7 +80,9 @@ export async function startApi({ redisUrl, databaseUrl, scratch, queuePrefix, se
     LOG_LEVEL: 'error',
     ...settings,
   };
-  startChild('api', process.execPath, ['apps/api/dist/main.js'], env);
+  // BENCH_API_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the API process.
+  const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  startChild('api', process.execPath, [...nodeArgs, 'apps/api/dist/main.js'], env);
   await waitFor(async () => (await fetch(`${baseUrl}/readyz`)).ok, 60_000, 'the API did not become ready');
   const api = async (method, path, body, headers = {}) => {
     const response = await fetch(baseUrl + path, {

@@ -213,10 +213,13 @@ export class RunsRepository {
     backend: string,
   ): Promise<Prisma.AttemptGetPayload<object> | null> {
     const now = new Date();
-    await tx.attempt.updateMany({
-      where: { runId: run.id, status: 'running' },
-      data: { status: 'lost', endedAt: now, endReason: 'job delivered again to another worker' },
-    });
+    // Only a run that looks running can have a running attempt (its job was delivered again).
+    if (run.status === 'running') {
+      await tx.attempt.updateMany({
+        where: { runId: run.id, status: 'running' },
+        data: { status: 'lost', endedAt: now, endReason: 'job delivered again to another worker' },
+      });
+    }
     const used = await tx.attempt.count({ where: { runId: run.id } });
     if (used >= run.maxAttempts) return null;
     const number = used + 1;

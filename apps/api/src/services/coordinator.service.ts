@@ -119,7 +119,8 @@ export class CoordinatorService {
   }
 
   async startAttempt(request: StartAttemptRequest__Output): Promise<StartAttemptResponse> {
-    if (!(await this.knownWorker(request.workerId))) throw new NotFoundError('worker', request.workerId);
+    // A worker with an open command stream here registered already: no query needed.
+    if (!this.connections.isConnected(request.workerId) && !(await this.knownWorker(request.workerId))) throw new NotFoundError('worker', request.workerId);
     const refused = (reason: string): StartAttemptResponse => ({ accepted: false, reason });
 
     const opened = await this.runs.transaction(async (tx) => {
@@ -156,7 +157,8 @@ export class CoordinatorService {
       kind: run.kind,
       specJson: JSON.stringify(run.spec),
       inputsJson: JSON.stringify(await this.resolveInputs(run.kind as JobKind, run.spec as Record<string, unknown>)),
-      resumeStep: (await this.runs.latestCheckpointStep(run.id)) ?? -1,
+      // A first attempt has no checkpoint to resume from.
+      resumeStep: attempt.number > 1 ? ((await this.runs.latestCheckpointStep(run.id)) ?? -1) : -1,
     };
   }
 

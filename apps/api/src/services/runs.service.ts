@@ -72,7 +72,8 @@ export class RunsService {
     }
     const held = await this.dispatch.dispatch([created]);
     const warnings = [...placed.warnings, ...(held.has(created.id) ? [held.get(created.id)!] : [])];
-    const run = (await this.runs.findById(created.id)) ?? { ...created, attempts: [] };
+    // A held run may have been admitted meanwhile (its status reason changed): read it again then.
+    const run = (created.admittedAt === null ? await this.runs.findById(created.id) : null) ?? { ...created, attempts: [] };
     return { run: { ...runView(run), ...(warnings.length ? { warnings } : {}) }, replayed: false };
   }
 
