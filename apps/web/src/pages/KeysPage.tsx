@@ -1,6 +1,7 @@
 // API keys (admins): the keys with their role, prefix and use; create one (its secret is shown once,
 // here, and never again: the API keeps only a digest); revoke one (it stops working at once). Below,
 // the latest entries of the audit log.
+import { IssueList } from '../components/IssueList';
 import { useState, type FormEvent } from 'react';
 import { AnchorageApiError, type AuditListView, type CreatedKeyView, type KeyView } from '@anchorage/sdk';
 import { client, errorMessage } from '../api';
@@ -179,15 +180,7 @@ function CreateKeyForm({ onCreated }: { onCreated: (key: CreatedKeyView) => void
       {error ? (
         <div className="error-box" role="alert" data-testid="key-create-error" style={{ flexBasis: '100%' }}>
           <strong>{errorMessage(error)}</strong>
-          {issues.length ? (
-            <ul>
-              {issues.map((i, n) => (
-                <li key={n}>
-                  <span className="mono">{i.path || '(body)'}</span>: {i.message}
-                </li>
-              ))}
-            </ul>
-          ) : null}
+          <IssueList issues={issues} />
         </div>
       ) : null}
     </form>

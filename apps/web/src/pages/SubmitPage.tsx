@@ -1,5 +1,6 @@
 // Submit a run: a form generated from the kind's spec JSON Schema (empty = the default), or the raw
 // request body as JSON. The API validates; its issues are shown next to the fields they name.
+import { IssueList } from '../components/IssueList';
 import { useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { AnchorageApiError, type CatalogView, type CreateRunInput } from '@anchorage/sdk';
 import { client, errorMessage } from '../api';
@@ -203,15 +204,7 @@ function SubmitForm({ kinds }: { kinds: KindEntry[] }) {
       {banner ? (
         <div className="error-box" role="alert" data-testid="submit-error">
           <strong>{banner.message}</strong>
-          {banner.issues.length ? (
-            <ul>
-              {banner.issues.map((i, k) => (
-                <li key={k}>
-                  <span className="mono">{i.path || '(body)'}</span>: {i.message}
-                </li>
-              ))}
-            </ul>
-          ) : null}
+          <IssueList issues={banner.issues} />
         </div>
       ) : null}
 
