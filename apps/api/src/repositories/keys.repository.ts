@@ -16,9 +16,6 @@ export interface NewAuditEvent {
   details?: Prisma.InputJsonValue;
 }
 
-/** lastUsedAt is written at most this often per key (it is for people, not for security). */
-const LAST_USED_EVERY_MS = 60_000;
-
 @Injectable()
 export class KeysRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
@@ -46,10 +43,11 @@ export class KeysRepository {
     return count > 0;
   }
 
-  async touch(id: string): Promise<void> {
+  /** Sets lastUsedAt unless another process did within `everyMs`. */
+  async touch(id: string, everyMs: number): Promise<void> {
     const now = new Date();
     await this.prisma.apiKey.updateMany({
-      where: { id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now.getTime() - LAST_USED_EVERY_MS) } }] },
+      where: { id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now.getTime() - everyMs) } }] },
       data: { lastUsedAt: now },
     });
   }

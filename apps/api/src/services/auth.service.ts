@@ -24,13 +24,12 @@ export interface Caller {
   source?: string | null;
 }
 
-export const digest = (secret: string) => createHash('sha256').update(secret).digest('hex');
+const digestBytes = (secret: string) => createHash('sha256').update(secret).digest();
+/** What the api_keys table stores for a secret. */
+const digest = (secret: string) => digestBytes(secret).toString('hex');
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(digest(a), 'hex');
-  const y = Buffer.from(digest(b), 'hex');
-  return timingSafeEqual(x, y);
-}
+/** lastUsedAt is for people: written at most this often per key and process. */
+const LAST_USED_EVERY_MS = 60_000;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -50,11 +49,19 @@ export function keyView(row: ApiKeyRow): KeyView {
 @Injectable()
 export class AuthService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AuthService.name);
+  /** Digests of the bootstrap secrets, compared in constant time with the caller's. */
+  private readonly bootstrap: { digest: Buffer; principal: Principal }[];
+  private readonly lastTouched = new Map<string, number>();
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     private readonly keys: KeysRepository,
-  ) {}
+  ) {
+    this.bootstrap = [
+      ...(config.adminKey ? [{ digest: digestBytes(config.adminKey), principal: { id: 'bootstrap', name: 'bootstrap admin', role: 'admin' as const } }] : []),
+      ...(config.workerToken ? [{ digest: digestBytes(config.workerToken), principal: { id: 'bootstrap-worker', name: 'bootstrap worker token', role: 'worker' as const } }] : []),
+    ];
+  }
 
   onApplicationBootstrap(): void {
     if (!this.config.adminKey) {
@@ -65,11 +72,16 @@ export class AuthService implements OnApplicationBootstrap {
   /** The principal of a bearer secret, or null (unknown, revoked, or malformed). */
   async authenticate(secret: string | undefined): Promise<Principal | null> {
     if (!secret || secret.length > 512) return null;
-    if (this.config.adminKey && sameSecret(secret, this.config.adminKey)) return { id: 'bootstrap', name: 'bootstrap admin', role: 'admin' };
-    if (this.config.workerToken && sameSecret(secret, this.config.workerToken)) return { id: 'bootstrap-worker', name: 'bootstrap worker token', role: 'worker' };
-    const row = await this.keys.findLive(digest(secret));
+    const hashed = digestBytes(secret);
+    const boot = this.bootstrap.find((b) => timingSafeEqual(b.digest, hashed));
+    if (boot) return boot.principal;
+    const row = await this.keys.findLive(hashed.toString('hex'));
     if (!row) return null;
-    void this.keys.touch(row.id).catch(() => undefined);
+    const now = Date.now();
+    if (now - (this.lastTouched.get(row.id) ?? 0) >= LAST_USED_EVERY_MS) {
+      this.lastTouched.set(row.id, now);
+      void this.keys.touch(row.id, LAST_USED_EVERY_MS).catch(() => undefined);
+    }
     return { id: row.id, name: row.name, role: row.role as Role };
   }
 

@@ -9,6 +9,7 @@ import { QueueRepository } from '../repositories/queue.repository.js';
 import { RunsRepository, type RunRow } from '../repositories/runs.repository.js';
 import { WorkersRepository } from '../repositories/workers.repository.js';
 import { InvalidRequestError } from './errors.js';
+import { SerialPasses } from './serial-passes.js';
 
 export interface PlacedRun {
   resourceClass: string;
@@ -28,7 +29,7 @@ const LIVE_CLASSES_TTL_MS = 2_000;
 @Injectable()
 export class DispatchService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DispatchService.name);
-  private timer: NodeJS.Timeout | null = null;
+  private readonly passes = new SerialPasses('admission pass', this.logger);
   private liveClasses: { at: number; counts: Promise<Map<string, number>> } | null = null;
 
   constructor(
@@ -39,14 +40,11 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.maxActiveRunsPerUser > 0 && this.config.schedulerIntervalMs > 0) {
-      this.timer = setInterval(() => void this.admitWaiting().catch((e: Error) => this.logger.warn(`admission pass failed: ${e.message}`)), this.config.schedulerIntervalMs);
-      this.timer.unref();
-    }
+    if (this.config.maxActiveRunsPerUser > 0) this.passes.start(this.config.schedulerIntervalMs, () => this.admitWaiting());
   }
 
   onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.passes.stop();
   }
 
   /**

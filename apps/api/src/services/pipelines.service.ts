@@ -28,15 +28,14 @@ import type { Principal } from './auth.service.js';
 import { assertMayChange, ConflictError, InvalidRequestError, NotFoundError } from './errors.js';
 import { FamiliesService } from './families.service.js';
 import { RunsService } from './runs.service.js';
+import { SerialPasses } from './serial-passes.js';
 import { StitchesService } from './stitches.service.js';
 
 @Injectable()
 export class PipelinesService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PipelinesService.name);
-  private timer: NodeJS.Timeout | null = null;
-  private ticking = false;
   /** Advances run one at a time in this process, so a tick and a create never race on one row. */
-  private serial: Promise<unknown> = Promise.resolve();
+  private readonly passes = new SerialPasses('pipeline scheduling', this.logger);
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
@@ -48,13 +47,13 @@ export class PipelinesService implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.schedulerIntervalMs <= 0) return;
-    this.timer = setInterval(() => void this.tick(), this.config.schedulerIntervalMs);
-    this.timer.unref();
+    this.passes.start(this.config.schedulerIntervalMs, async () => {
+      for (const row of await this.pipelines.running()) await this.advance(row);
+    });
   }
 
   onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.passes.stop();
   }
 
   async create(body: unknown, owner: string): Promise<PipelineView> {
@@ -64,7 +63,7 @@ export class PipelinesService implements OnApplicationBootstrap, OnApplicationSh
     if (issues.length) throw new InvalidRequestError('invalid pipeline request', issues);
     const state: PipelineState = Object.fromEntries(parsed.data.steps.map((s) => [s.id, { status: 'pending', runId: null, familyId: null, outputs: null, error: null }]));
     const row = await this.pipelines.create({ name: parsed.data.name, owner, request: parsed.data as unknown as Prisma.InputJsonValue, state });
-    await this.exclusive(() => this.advance(row)).catch((e: Error) => this.logger.warn(`pipeline ${row.id}: first steps not started yet: ${e.message}`));
+    await this.passes.exclusive(() => this.advance(row)).catch((e: Error) => this.logger.warn(`pipeline ${row.id}: first steps not started yet: ${e.message}`));
     return this.get(row.id);
   }
 
@@ -89,25 +88,6 @@ export class PipelinesService implements OnApplicationBootstrap, OnApplicationSh
     return this.get(id);
   }
 
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.serial.then(fn, fn);
-    this.serial = next.catch(() => undefined);
-    return next;
-  }
-
-  private async tick(): Promise<void> {
-    if (this.ticking) return;
-    this.ticking = true;
-    try {
-      await this.exclusive(async () => {
-        for (const row of await this.pipelines.running()) await this.advance(row);
-      });
-    } catch (error) {
-      this.logger.warn(`pipeline scheduling failed: ${(error as Error).message}`);
-    } finally {
-      this.ticking = false;
-    }
-  }
 
   /** One scheduling pass: finish running steps, fail or skip after failures, start ready steps, end. */
   private async advance(stale: PipelineRow): Promise<void> {

@@ -26,16 +26,15 @@ import { DispatchService } from './dispatch.service.js';
 import type { Principal } from './auth.service.js';
 import { assertMayChange, ConflictError, InvalidRequestError, NotFoundError } from './errors.js';
 import { RunsService } from './runs.service.js';
+import { SerialPasses } from './serial-passes.js';
 
 const ACTIVE: RunStatus[] = ['queued', 'running', 'retrying'];
 
 @Injectable()
 export class SweepsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(SweepsService.name);
-  private timer: NodeJS.Timeout | null = null;
-  private ticking = false;
   /** Advances run one at a time in this process, so a tick and a create never race on one row. */
-  private serial: Promise<unknown> = Promise.resolve();
+  private readonly passes = new SerialPasses('sweep scheduling', this.logger);
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
@@ -46,13 +45,13 @@ export class SweepsService implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.schedulerIntervalMs <= 0) return;
-    this.timer = setInterval(() => void this.tick(), this.config.schedulerIntervalMs);
-    this.timer.unref();
+    this.passes.start(this.config.schedulerIntervalMs, async () => {
+      for (const sweep of await this.sweeps.running()) await this.advance(sweep);
+    });
   }
 
   onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.passes.stop();
   }
 
   async create(body: unknown, owner: string): Promise<SweepView> {
@@ -69,7 +68,7 @@ export class SweepsService implements OnApplicationBootstrap, OnApplicationShutd
       plan: plan.trials.map((t) => ({ index: t.index, params: t.params })),
       concurrency: parsed.data.concurrency,
     });
-    await this.exclusive(() => this.advance(sweep)).catch((e: Error) => this.logger.warn(`sweep ${sweep.id}: first trials not submitted yet: ${e.message}`));
+    await this.passes.exclusive(() => this.advance(sweep)).catch((e: Error) => this.logger.warn(`sweep ${sweep.id}: first trials not submitted yet: ${e.message}`));
     return this.get(sweep.id);
   }
 
@@ -97,25 +96,6 @@ export class SweepsService implements OnApplicationBootstrap, OnApplicationShutd
     return this.get(id);
   }
 
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.serial.then(fn, fn);
-    this.serial = next.catch(() => undefined);
-    return next;
-  }
-
-  private async tick(): Promise<void> {
-    if (this.ticking) return;
-    this.ticking = true;
-    try {
-      await this.exclusive(async () => {
-        for (const sweep of await this.sweeps.running()) await this.advance(sweep);
-      });
-    } catch (error) {
-      this.logger.warn(`sweep scheduling failed: ${(error as Error).message}`);
-    } finally {
-      this.ticking = false;
-    }
-  }
 
   /** One scheduling step of a sweep: early stopping, new trials up to the concurrency, the end. */
   private async advance(sweep: SweepRow): Promise<void> {
