@@ -128,6 +128,12 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     const done = await platform.waitForRun(first.body.id, ['succeeded', 'failed']);
     expect(done.status).toBe('succeeded');
     expect(done.attempts).toHaveLength(1);
+
+    // Submissions racing with one key: one run is stored, every answer names it.
+    const raceKey = `race-${Math.random()}`;
+    const raced = await Promise.all(Array.from({ length: 6 }, () => platform.request('POST', '/v1/runs', body, { 'Idempotency-Key': raceKey })));
+    expect(raced.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+    expect(new Set(raced.map((r) => r.body.id)).size).toBe(1);
   });
 
   it('cancelling a queued run ends it cancelled and it never starts', async () => {
@@ -152,6 +158,45 @@ describe.each(['pglite', 'postgres'] as const)('runs end to end on %s', (databas
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(run.attempts[0]).toMatchObject({ status: 'cancelled' });
     expect(run.result).toBeNull();
+  });
+
+  it('a plain start and success write the run, its attempt and one event each, with times in UTC', async () => {
+    // StartAttempt and ReportResult take one-statement paths for this common case; what they
+    // write must be what the general transactions write.
+    const before = Date.now();
+    const submitted = await platform.request('POST', '/v1/runs', { kind: 'diagnostic', name: 'plain', priority: 2, spec: { action: 'noop' } });
+    expect(submitted.status).toBe(201);
+    const run = await platform.waitForRun(submitted.body.id, ['succeeded', 'failed']);
+    const after = Date.now();
+    // The row the submission stored (one statement too) reads back as the run.
+    const unchanged = ['id', 'kind', 'name', 'priority', 'owner', 'resources', 'resourceClass', 'maxAttempts', 'createdAt', 'spec', 'cancelRequestedAt', 'error'];
+    for (const field of unchanged) expect(submitted.body[field], field).toEqual(run[field]);
+    expect(submitted.body).toMatchObject({ status: 'queued', progress: 0, result: null, keyMetric: null, attempts: [], startedAt: null, endedAt: null, backend: null, workerId: null });
+    expect(run).toMatchObject({ name: 'plain', priority: 2, spec: { action: 'noop' } });
+    expect(run.status).toBe('succeeded');
+    expect(run.result).toMatchObject({ action: 'noop' });
+    expect(run.progress).toBe(1);
+    expect(run.statusReason).toBe('attempt 1 succeeded');
+    const [attempt] = run.attempts;
+    expect(run.attempts).toHaveLength(1);
+    expect(attempt).toMatchObject({ number: 1, status: 'succeeded', endReason: 'succeeded', backend: 'wasm', workerId: run.workerId });
+    expect(attempt.fencingToken).toMatch(/^ft_1_[A-Za-z0-9_-]{22}$/);
+    for (const time of [run.startedAt, run.endedAt, attempt.startedAt, attempt.endedAt]) {
+      expect(Date.parse(time)).toBeGreaterThanOrEqual(before - 1000);
+      expect(Date.parse(time)).toBeLessThanOrEqual(after + 1000);
+    }
+    expect(Date.parse(run.startedAt)).toBeLessThanOrEqual(Date.parse(run.endedAt));
+    const events = await platform.events(`/v1/runs/${run.id}/events?lastEventId=s0.m0.l0`, { until: (e) => e.some((x) => x.event === 'end') });
+    const statuses = events.events.filter((e) => e.event === 'status').map((e) => [e.data.status, e.data.reason]);
+    expect(statuses).toEqual([
+      ['queued', 'submitted'],
+      ['running', `attempt 1 started on worker ${run.workerId}`],
+      ['succeeded', 'attempt 1 succeeded'],
+    ]);
+    for (const e of events.events.filter((x) => x.event === 'status')) {
+      expect(Date.parse(e.data.time)).toBeGreaterThanOrEqual(before - 1000);
+      expect(Date.parse(e.data.time)).toBeLessThanOrEqual(after + 1000);
+    }
   });
 
   it('the coordinator rejects reports with an unknown or stale fencing token', async () => {

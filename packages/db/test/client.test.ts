@@ -214,6 +214,13 @@ describe.each(backends)('Prisma client on $name', (backend) => {
     expect(isUniqueViolation(new Error('x'))).toBe(false);
     // The repeat can then return the existing run.
     expect((await db.prisma.run.findUniqueOrThrow({ where: { idempotencyKey: key } })).id).toBe(first.id);
+    // A raw statement's violation (P2010) counts too.
+    const second = await db.prisma.run.create({ data: runData() });
+    const raw = await db.prisma.$executeRaw`UPDATE runs SET idempotency_key = ${key} WHERE id = ${second.id}`.catch((e: unknown) => e);
+    expect((raw as Prisma.PrismaClientKnownRequestError).code).toBe('P2010');
+    expect(isUniqueViolation(raw)).toBe(true);
+    expect(isUniqueViolation(raw, ['idempotency_key'])).toBe(true);
+    expect(isUniqueViolation(raw, ['fencing_token'])).toBe(false);
   });
 
   it('reports a missing parent as P2003 and a missing row as P2025', async () => {

@@ -59,15 +59,40 @@ export interface LogInput {
   time: Date;
 }
 
+/** The database column of a Run field (the schema maps every camelCase field to snake_case). */
+const columnOf = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const RUN_JSON_FIELDS = new Set(['resources', 'spec', 'result', 'trialParams']);
+/** Every column of a run row under its field name, as the ORM would return it. */
+const RUN_RETURNING = Prisma.raw(Object.values(Prisma.RunScalarFieldEnum).map((f) => `run."${columnOf(f)}" AS "${f}"`).join(', '));
+
 @Injectable()
 export class RunsRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
-  create(run: NewRun, tx: Tx = this.prisma): Promise<RunRow> {
+  /**
+   * Stores a new queued run and its first status event in one statement (the ORM's nested create
+   * takes a transaction of five round trips, a third of a submission's time; docs/benchmarks.md).
+   */
+  async create(run: NewRun, tx: Tx = this.prisma): Promise<RunRow> {
     const id = newId('run');
-    return tx.run.create({
-      data: { id, status: 'queued', queueJobId: queueJobId(id, 1), ...run, events: { create: { status: 'queued', reason: 'submitted' } } },
-    });
+    const now = new Date();
+    const values: Record<string, unknown> = { id, status: 'queued', queueJobId: queueJobId(id, 1), createdAt: now, updatedAt: now, ...run };
+    const fields = Object.keys(values).filter((field) => values[field] !== undefined);
+    const value = (field: string) => {
+      if (field === 'status') return Prisma.sql`${values[field]}::"RunStatus"`;
+      if (RUN_JSON_FIELDS.has(field)) return Prisma.sql`${JSON.stringify(values[field])}::jsonb`;
+      return Prisma.sql`${values[field]}`;
+    };
+    const rows = await tx.$queryRaw<RunRow[]>`
+      WITH run AS (
+        INSERT INTO runs (${Prisma.raw(fields.map((f) => `"${columnOf(f)}"`).join(', '))})
+        VALUES (${Prisma.join(fields.map(value))})
+        RETURNING *
+      ), event AS (
+        INSERT INTO run_events (run_id, status, reason, time) SELECT run.id, 'queued', 'submitted', ${now} FROM run
+      )
+      SELECT ${RUN_RETURNING} FROM run`;
+    return rows[0]!;
   }
 
   findById(id: string): Promise<RunWithAttempts | null> {
@@ -243,6 +268,87 @@ export class RunsRepository {
       if (!moved) throw new Error(`run ${run.id} changed while its attempt was opening`);
     }
     return attempt;
+  }
+
+  /**
+   * The common start — a queued or retrying run with attempts left, no cancel requested, delivered
+   * by its current job — as one statement: run moved to running, attempt opened, event recorded.
+   * It costs one round trip where {@link openAttempt}'s transaction costs seven, which is most of
+   * StartAttempt's time (docs/benchmarks.md). Null when the run is anything else: the caller then
+   * takes the general path, which knows every other case. A concurrent start of the same run waits
+   * for the row lock, finds the run running and returns null.
+   */
+  async openFirstAttemptAtOnce(request: { runId: string; jobId: string; workerId: string; backend: string }): Promise<{
+    run: Pick<RunRow, 'id' | 'kind' | 'spec'>;
+    attempt: { fencingToken: string; number: number };
+  } | null> {
+    const { runId, jobId, workerId, backend } = request;
+    const now = new Date();
+    const rows = await this.prisma.$queryRaw<{ id: string; kind: string; spec: Prisma.JsonValue; fencingToken: string; number: number }[]>`
+      WITH used AS (
+        SELECT count(*)::int AS n FROM attempts WHERE run_id = ${runId}
+      ), run AS (
+        UPDATE runs SET status = 'running', backend = ${backend}, worker_id = ${workerId},
+          status_reason = 'attempt ' || (used.n + 1) || ' started on worker ' || ${workerId}::text,
+          started_at = COALESCE(runs.started_at, ${now}), updated_at = ${now}
+        FROM used
+        WHERE runs.id = ${runId} AND runs.status IN ('queued', 'retrying') AND runs.cancel_requested_at IS NULL
+          AND (${jobId}::text = '' OR COALESCE(runs.queue_job_id, runs.id) = ${jobId}::text)
+          AND used.n < runs.max_attempts
+        RETURNING runs.id, runs.kind, runs.spec, runs.status_reason, used.n + 1 AS number
+      ), attempt AS (
+        INSERT INTO attempts (id, run_id, number, worker_id, backend, fencing_token, status, started_at)
+        SELECT ${newId('att')}, run.id, run.number, ${workerId}, ${backend},
+          'ft_' || run.number || '_' || ${randomBytes(16).toString('base64url')}::text, 'running'::"AttemptStatus", ${now}
+        FROM run
+        RETURNING fencing_token, number
+      ), event AS (
+        INSERT INTO run_events (run_id, status, reason, time) SELECT run.id, 'running', run.status_reason, ${now} FROM run
+      )
+      SELECT run.id, run.kind, run.spec, attempt.fencing_token AS "fencingToken", attempt.number FROM run, attempt`;
+    const row = rows[0];
+    return row ? { run: { id: row.id, kind: row.kind, spec: row.spec }, attempt: { fencingToken: row.fencingToken, number: row.number } } : null;
+  }
+
+  /**
+   * The common success — the attempt still running on this worker, its run running with no cancel
+   * requested and outside a family — as one statement that locks both rows, ends the attempt, moves
+   * the run to succeeded with its result and records the event. False when any of that does not
+   * hold: the caller then takes the general path (and its errors). Rows are locked attempt first,
+   * run second, the order every other writer of both uses.
+   */
+  async succeedAtOnce(request: {
+    fencingToken: string;
+    workerId: string;
+    result: Prisma.InputJsonValue;
+    keyMetric: { name: string; value: number } | null;
+  }): Promise<boolean> {
+    const { fencingToken, workerId, keyMetric } = request;
+    const now = new Date();
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      WITH target AS (
+        SELECT a.id AS attempt_id, a.number, r.id AS run_id
+        FROM attempts a JOIN runs r ON r.id = a.run_id
+        WHERE a.fencing_token = ${fencingToken} AND a.worker_id = ${workerId} AND a.status = 'running'
+          AND r.status = 'running' AND r.cancel_requested_at IS NULL AND r.family_id IS NULL
+        FOR UPDATE OF a, r
+      ), attempt AS (
+        UPDATE attempts SET status = 'succeeded', end_reason = 'succeeded', ended_at = ${now}
+        FROM target WHERE attempts.id = target.attempt_id
+        RETURNING attempts.id
+      ), run AS (
+        UPDATE runs SET status = 'succeeded', result = ${JSON.stringify(request.result)}::jsonb, ended_at = ${now}, progress = 1,
+          key_metric_name = COALESCE(${keyMetric?.name ?? null}::text, runs.key_metric_name),
+          key_metric_value = COALESCE(${keyMetric?.value ?? null}::float8, runs.key_metric_value),
+          key_metric_step = CASE WHEN ${keyMetric?.name ?? null}::text IS NULL THEN runs.key_metric_step END,
+          status_reason = 'attempt ' || target.number || ' succeeded', updated_at = ${now}
+        FROM target WHERE runs.id = target.run_id
+        RETURNING runs.id, runs.status_reason
+      ), event AS (
+        INSERT INTO run_events (run_id, status, reason, time) SELECT run.id, 'succeeded', run.status_reason, ${now} FROM run
+      )
+      SELECT run.id FROM run, attempt`;
+    return rows.length === 1;
   }
 
   /**

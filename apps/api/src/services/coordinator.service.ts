@@ -122,6 +122,9 @@ export class CoordinatorService {
     // A worker with an open command stream here registered already: no query needed.
     if (!this.connections.isConnected(request.workerId) && !(await this.knownWorker(request.workerId))) throw new NotFoundError('worker', request.workerId);
     const refused = (reason: string): StartAttemptResponse => ({ accepted: false, reason });
+    // The common start is one statement; every other case takes the transaction below.
+    const first = await this.runs.openFirstAttemptAtOnce({ runId: request.runId, jobId: request.jobId ?? '', workerId: request.workerId, backend: request.backend });
+    if (first) return this.attemptStarted(first.run, first.attempt);
 
     const opened = await this.runs.transaction(async (tx) => {
       const run = await tx.run.findUnique({ where: { id: request.runId } });
@@ -150,6 +153,13 @@ export class CoordinatorService {
     if (!('run' in opened)) return opened as StartAttemptResponse;
 
     const { run, attempt } = opened as { run: AttemptWithRun['run']; attempt: { fencingToken: string; number: number } };
+    return this.attemptStarted(run, attempt);
+  }
+
+  private async attemptStarted(
+    run: Pick<AttemptWithRun['run'], 'id' | 'kind' | 'spec'>,
+    attempt: { fencingToken: string; number: number },
+  ): Promise<StartAttemptResponse> {
     return {
       accepted: true,
       fencingToken: attempt.fencingToken,
@@ -225,6 +235,26 @@ export class CoordinatorService {
         errorMessage = `worker reported an invalid result: ${valid.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
         retryable = false;
       }
+    }
+
+    // The common success (nothing produced, nothing to refresh) is one statement; anything it
+    // does not cover, or a run that changed since the read above, takes the transaction below.
+    if (
+      outcome === 'succeeded' &&
+      result &&
+      request.models.length === 0 &&
+      request.stitches.length === 0 &&
+      !attemptBefore.run.familyId &&
+      !attemptBefore.run.cancelRequestedAt &&
+      (await this.runs.succeedAtOnce({
+        fencingToken: request.fencingToken,
+        workerId: request.workerId,
+        result: result as Prisma.InputJsonValue,
+        keyMetric: resultKeyMetric(kind, result),
+      }))
+    ) {
+      this.metrics.attemptEnded(kind, outcome, attemptBefore.startedAt);
+      return { runStatus: 'succeeded', modelIds: [] };
     }
 
     const ended = await this.runs.transaction(async (tx) => {
