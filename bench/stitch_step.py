@@ -3,7 +3,15 @@
 stitched configurations in the same order, batch, AdamW) timed on the CPU.
 
 Usage (normally run by stitch-step.mjs): /usr/bin/python3 bench/stitch_step.py SPEC.json THREADS
-Prints one JSON object: {"threads", "torch", "snnet": {...}, "anchor": {...}} with ms per step.
+The process builds the SN-Net modules and the anchor ViT from the spec, prints one JSON line
+{"ready": true, "threads", "torch", "blas"}, then serves requests, one JSON object per line on
+stdin, answering each with one JSON line on stdout:
+  {"cmd": "snnet", "config": {"segments": [...], "stitches": [...]}}  -> {"ms": time of one step}
+  {"cmd": "anchor"}                                                     -> {"ms": ...}
+  {"cmd": "peak", "sizes": [256, 512, 1024]}                          -> {"matmul": {n: GFLOP/s}}
+so that the tfjs side can alternate its steps with torch's one by one (on a machine whose speed
+drifts, each side then sees the same conditions). The peak is the best GFLOP/s of torch.mm on
+square float32 matrices (2·n³ FLOPs per product) at this process's thread count. EOF ends it.
 
 Architecture (as packages/ml/src/models/vit.ts): patchify by reshape/permute + Linear, CLS token,
 learned position embedding, pre-norm blocks (LayerNorm eps 1e-6, qkv Linear, softmax attention with
@@ -14,7 +22,6 @@ as the official SN-Net code and trainSNNet's default do.
 """
 import json
 import os
-import statistics
 import sys
 import time
 
@@ -94,20 +101,26 @@ def make_adamw(module, lr):
     return opt
 
 
-def time_steps(step_fn, n_warmup, n_steps):
-    times = []
-    for i in range(n_warmup + n_steps):
-        t0 = time.perf_counter()
-        step_fn(i)
-        dt = (time.perf_counter() - t0) * 1000
-        if i >= n_warmup:
-            times.append(dt)
-    return times
-
-
-def summary(times):
-    s = sorted(times)
-    return {'median': statistics.median(s), 'p90': s[min(len(s) - 1, int(round(0.9 * (len(s) - 1))))], 'steps': len(s), 'mean': statistics.fmean(s)}
+def matmul_peak(sizes, min_seconds=0.4):
+    """Best GFLOP/s of torch.mm(a, b) for n×n float32 a, b (2·n³ FLOPs), per size."""
+    out = {}
+    with torch.no_grad():
+        for n in sizes:
+            a = torch.rand(n, n)
+            b = torch.rand(n, n)
+            c = torch.empty(n, n)
+            for _ in range(2):
+                torch.mm(a, b, out=c)
+            best = float('inf')
+            until = time.perf_counter() + min_seconds
+            i = 0
+            while i < 3 or time.perf_counter() < until:
+                t0 = time.perf_counter()
+                torch.mm(a, b, out=c)
+                best = min(best, time.perf_counter() - t0)
+                i += 1
+            out[str(n)] = 2 * n ** 3 / best / 1e9
+    return out
 
 
 def main():
@@ -123,6 +136,8 @@ def main():
     x = torch.rand(bs, c0['imageSize'], c0['imageSize'], c0['channels'])
     y = torch.randint(0, c0['numClasses'], (bs,))
     opt = make_adamw(net, spec['learningRate'])
+    anchor = ViT(spec['anchorConfig'])
+    aopt = make_adamw(anchor, spec['learningRate'])
 
     def snnet_forward(cfg):
         segs = cfg['segments']
@@ -133,27 +148,34 @@ def main():
                 h = stitches[cfg['stitches'][i].replace(':', '_').replace('-', '_')](h)
         return anchors[segs[-1]['anchor']].head_fn(h)
 
-    seq = spec['sequence']
-
-    def snnet_step(i):
-        cfg = seq[i % len(seq)]
+    def snnet_step(cfg):
         opt.zero_grad(set_to_none=False)
         loss = F.cross_entropy(snnet_forward(cfg), y)
         loss.backward()
         opt.step()
 
-    snnet_times = time_steps(snnet_step, spec['warmup'], spec['steps'])
-
-    anchor = ViT(spec['anchorConfig'])
-    aopt = make_adamw(anchor, spec['learningRate'])
-
-    def anchor_step(_i):
+    def anchor_step():
         aopt.zero_grad(set_to_none=False)
         F.cross_entropy(anchor(x), y).backward()
         aopt.step()
 
-    anchor_times = time_steps(anchor_step, spec['warmup'], spec['steps'])
-    print(json.dumps({'threads': threads, 'torch': torch.__version__, 'blas': os.environ.get('OPENBLAS_NUM_THREADS'), 'snnet': summary(snnet_times), 'anchor': summary(anchor_times)}))
+    def timed(fn, *args):
+        t0 = time.perf_counter()
+        fn(*args)
+        return {'ms': (time.perf_counter() - t0) * 1000}
+
+    print(json.dumps({'ready': True, 'threads': threads, 'torch': torch.__version__, 'blas': os.environ.get('OPENBLAS_NUM_THREADS')}), flush=True)
+    for line in sys.stdin:
+        req = json.loads(line)
+        if req['cmd'] == 'snnet':
+            out = timed(snnet_step, req['config'])
+        elif req['cmd'] == 'anchor':
+            out = timed(anchor_step)
+        elif req['cmd'] == 'peak':
+            out = {'matmul': matmul_peak(req['sizes'])}
+        else:
+            raise ValueError(f"unknown request {req['cmd']!r}")
+        print(json.dumps(out), flush=True)
 
 
 if __name__ == '__main__':

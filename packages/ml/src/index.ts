@@ -2,6 +2,7 @@ export * as tf from '@tensorflow/tfjs-core';
 export * from './backend.js';
 export * from './random.js';
 export * from './gradients.js';
+export * from './kernels.js';
 export * from './data/mnist.js';
 export * from './models/ops.js';
 export * from './models/vit.js';

@@ -8,6 +8,7 @@ import { createBatchIterator, type BatchIteratorState, type Dataset } from './da
 import type { Classifier } from './models/vit.js';
 import { accuracyOf, softmaxCrossEntropy } from './models/ops.js';
 import { ensureGradients } from './gradients.js';
+import { ADAMW_UPDATE, adamwUpdate, hasFusedKernel, type AdamWUpdateAttrs } from './kernels.js';
 import type { ClassifierCheckpoint } from './train-checkpoint.js';
 
 export interface TrainStepInfo {
@@ -225,24 +226,32 @@ export interface AdamWState {
   v: Float32Array[];
 }
 
-interface AdamInternals {
-  accBeta1?: tf.Variable;
-  accBeta2?: tf.Variable;
-  learningRate: number;
-}
-
 /**
- * AdamW over a fixed, named list of variables: tfjs's Adam (which keys its moment slots by the
- * position of each gradient in the list it is given) always receives every variable in the same
- * order, so steps that touch different subsets of the parameters (stitched paths) stay consistent.
+ * AdamW over a fixed, named list of variables, with the exact float32 arithmetic of tfjs's Adam
+ * (`tf.train.adam`: m̂ = m/(1−β1^t), v̂ = v/(1−β2^t), x ← x − lr·m̂/(√v̂ + ε)) after the decoupled decay
+ * x ← x·(1 − lr·wd). Moments are created for every variable at the first step and kept by position,
+ * so steps that touch different subsets of the parameters (stitched paths) stay consistent.
+ *
+ * On the wasm and cpu backends each variable is updated by one fused kernel (kernels.ts, WebAssembly
+ * SIMD on wasm) with results bit-identical to that op chain, which other backends run: about 16
+ * element-wise kernels per variable and step.
  */
 export class AdamW {
   readonly names: readonly string[];
   private readonly vars: tf.Variable[];
-  private readonly decayed: tf.Variable[];
+  private readonly decayed: ReadonlySet<tf.Variable>;
   private readonly weightDecay: number;
   private readonly missing: 'zero' | 'skip';
-  private readonly optimizer: tf.AdamOptimizer;
+  private readonly beta1: number;
+  private readonly beta2: number;
+  private readonly epsilon: number;
+  /** First and second moments per variable (same order), created at the first step. */
+  private m: tf.Variable[] | null = null;
+  private v: tf.Variable[] | null = null;
+  private iterations = 0;
+  /** β1^(t+1), β2^(t+1) as float32 values (what tfjs's Adam holds in scalar variables). */
+  private accBeta1: number;
+  private accBeta2: number;
 
   constructor(named: ReadonlyArray<readonly [string, tf.Variable]>, options: AdamWOptions) {
     if (named.length === 0) throw new Error('no trainable parameters selected');
@@ -253,9 +262,21 @@ export class AdamW {
     if (new Set(this.names).size !== this.names.length) throw new Error('AdamW: duplicate parameter names');
     this.vars = named.map(([, v]) => v);
     const decay = options.decay ?? defaultWeightDecayFilter;
-    this.decayed = this.weightDecay > 0 ? named.filter(([n, v]) => decay(n, v)).map(([, v]) => v) : [];
+    this.decayed = new Set(this.weightDecay > 0 ? named.filter(([n, v]) => decay(n, v)).map(([, v]) => v) : []);
     this.missing = options.missingGradients ?? 'zero';
-    this.optimizer = tf.train.adam(options.learningRate, options.beta1 ?? 0.9, options.beta2 ?? 0.999, options.epsilon ?? 1e-8);
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.epsilon = options.epsilon ?? 1e-8;
+    this.accBeta1 = Math.fround(this.beta1);
+    this.accBeta2 = Math.fround(this.beta2);
+  }
+
+  private moments(): [tf.Variable[], tf.Variable[]] {
+    if (!this.m || !this.v) {
+      this.m = this.vars.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
+      this.v = this.vars.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
+    }
+    return [this.m, this.v];
   }
 
   /**
@@ -263,40 +284,58 @@ export class AdamW {
    * engine names (what `tf.variableGrads` returns). Call inside `tf.tidy`.
    */
   step(grads: tf.NamedTensorMap, lr: number): void {
-    (this.optimizer as unknown as AdamInternals).learningRate = lr;
-    if (this.decayed.length > 0) {
-      const factor = 1 - lr * this.weightDecay;
-      for (const v of this.decayed) {
-        // 'skip' leaves a parameter without gradient entirely alone (PyTorch with grad = None).
-        if (this.missing === 'skip' && grads[v.name] == null) continue;
-        v.assign(tf.mul(v, factor));
+    const f = Math.fround;
+    const [ms, vs] = this.moments();
+    const attrs: AdamWUpdateAttrs = {
+      decay: 1,
+      beta1: f(this.beta1),
+      beta2: f(this.beta2),
+      // As tfjs's Adam: `1 - beta` in double precision, then held as a float32 scalar.
+      oneMinusBeta1: f(1 - this.beta1),
+      oneMinusBeta2: f(1 - this.beta2),
+      omab1: f(1 - this.accBeta1),
+      omab2: f(1 - this.accBeta2),
+      epsilon: f(this.epsilon),
+      negLr: f(-lr),
+    };
+    const decayFactor = f(1 - lr * this.weightDecay);
+    const fused = hasFusedKernel(ADAMW_UPDATE);
+    this.vars.forEach((x, i) => {
+      const g = grads[x.name];
+      // 'skip' leaves a parameter without gradient entirely alone (PyTorch with grad = None).
+      if (g == null && this.missing === 'skip') return;
+      const a = { ...attrs, decay: this.decayed.has(x) ? decayFactor : 1 };
+      const m = ms[i]!;
+      const v = vs[i]!;
+      if (fused) {
+        const [x1, m1, v1] = adamwUpdate(x, g, m, v, a);
+        m.assign(m1);
+        v.assign(v1);
+        x.assign(x1);
+        return;
       }
-    }
-    const list = this.vars.map((v) => {
-      const g = grads[v.name];
-      // A null tensor makes tfjs's Adam skip the variable while keeping its slot.
-      return { name: v.name, tensor: g ?? (this.missing === 'zero' ? tf.zerosLike(v) : (null as unknown as tf.Tensor)) };
+      // The same arithmetic as the op chain of tf.train.adam after x.assign(x·decay).
+      const xd = a.decay !== 1 ? tf.mul(x, tf.scalar(a.decay)) : x;
+      const gt = g ?? tf.zerosLike(x);
+      const m1 = tf.add(tf.mul(m, tf.scalar(a.beta1)), tf.mul(gt, tf.scalar(a.oneMinusBeta1)));
+      const v1 = tf.add(tf.mul(v, tf.scalar(a.beta2)), tf.mul(tf.square(gt), tf.scalar(a.oneMinusBeta2)));
+      const mh = tf.div(m1, tf.scalar(a.omab1));
+      const vh = tf.div(v1, tf.scalar(a.omab2));
+      m.assign(m1);
+      v.assign(v1);
+      x.assign(tf.add(tf.mul(tf.div(mh, tf.add(tf.sqrt(vh), tf.scalar(a.epsilon))), tf.scalar(a.negLr)), xd));
     });
-    this.optimizer.applyGradients(list);
+    this.accBeta1 = f(this.accBeta1 * attrs.beta1);
+    this.accBeta2 = f(this.accBeta2 * attrs.beta2);
+    this.iterations++;
   }
 
   /** Reads the optimizer state (moments as Float32Array copies). */
   async getState(): Promise<AdamWState> {
-    const weights = await this.optimizer.getWeights();
-    const iterations = (await weights[0]!.tensor.data())[0]!;
-    const moments = weights.slice(1);
-    const half = moments.length / 2;
     const read = async (t: tf.Tensor) => ((await t.data()) as Float32Array).slice();
-    const m = await Promise.all(moments.slice(0, half).map((w) => read(w.tensor)));
-    const v = await Promise.all(moments.slice(half).map((w) => read(w.tensor)));
-    // getWeights() wraps the iteration count in a fresh scalar: release it.
-    weights[0]!.tensor.dispose();
-    const internals = this.optimizer as unknown as AdamInternals;
-    const beta1 = (this.optimizer.getConfig()['beta1'] as number) ?? 0.9;
-    const beta2 = (this.optimizer.getConfig()['beta2'] as number) ?? 0.999;
-    const accBeta1 = internals.accBeta1 ? (await internals.accBeta1.data())[0]! : Math.pow(beta1, iterations + 1);
-    const accBeta2 = internals.accBeta2 ? (await internals.accBeta2.data())[0]! : Math.pow(beta2, iterations + 1);
-    return { iterations, accBeta1, accBeta2, names: [...this.names], m, v };
+    const m = this.m ? await Promise.all(this.m.map(read)) : [];
+    const v = this.v ? await Promise.all(this.v.map(read)) : [];
+    return { iterations: this.iterations, accBeta1: this.accBeta1, accBeta2: this.accBeta2, names: [...this.names], m, v };
   }
 
   /** Restores a state from {@link getState} (same parameter names and shapes, in the same order). */
@@ -307,31 +346,28 @@ export class AdamW {
     if (state.m.length !== state.v.length || (state.m.length !== 0 && state.m.length !== this.vars.length)) {
       throw new Error('optimizer state: moment count does not match the parameters');
     }
-    const tensors: tf.Tensor[] = [tf.scalar(state.iterations, 'int32')];
-    try {
-      state.m.forEach((arr, i) => {
-        const v = this.vars[i]!;
-        if (arr.length !== v.size || state.v[i]!.length !== v.size) throw new Error(`optimizer state: ${this.names[i]} has the wrong size`);
-      });
-      for (const arr of state.m) tensors.push(tf.tensor(arr, this.vars[tensors.length - 1]!.shape, 'float32'));
-      for (let i = 0; i < state.v.length; i++) tensors.push(tf.tensor(state.v[i]!, this.vars[i]!.shape, 'float32'));
-      const named = tensors.map((tensor, i) => ({
-        name: i === 0 ? 'iter' : `${this.names[(i - 1) % this.vars.length]}/${i <= state.m.length ? 'm' : 'v'}`,
-        tensor,
-      }));
-      await this.optimizer.setWeights(named);
-      const internals = this.optimizer as unknown as AdamInternals;
-      tf.tidy(() => {
-        internals.accBeta1?.assign(tf.scalar(state.accBeta1));
-        internals.accBeta2?.assign(tf.scalar(state.accBeta2));
-      });
-    } finally {
-      tf.dispose(tensors);
+    state.m.forEach((arr, i) => {
+      const x = this.vars[i]!;
+      if (arr.length !== x.size || state.v[i]!.length !== x.size) throw new Error(`optimizer state: ${this.names[i]} has the wrong size`);
+    });
+    this.disposeMoments();
+    if (state.m.length > 0) {
+      this.m = state.m.map((arr, i) => tf.tidy(() => tf.variable(tf.tensor(arr, this.vars[i]!.shape, 'float32'), false)));
+      this.v = state.v.map((arr, i) => tf.tidy(() => tf.variable(tf.tensor(arr, this.vars[i]!.shape, 'float32'), false)));
     }
+    this.iterations = state.iterations;
+    this.accBeta1 = Math.fround(state.accBeta1);
+    this.accBeta2 = Math.fround(state.accBeta2);
+  }
+
+  private disposeMoments(): void {
+    if (this.m) tf.dispose(this.m);
+    if (this.v) tf.dispose(this.v);
+    this.m = this.v = null;
   }
 
   dispose(): void {
-    this.optimizer.dispose();
+    this.disposeMoments();
   }
 }
 

@@ -1,5 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  attention,
+  attentionReference,
   bmm,
   createViT,
   dense,
@@ -10,6 +12,7 @@ import {
   initBackend,
   layerNorm,
   layerNormAutodiff,
+  selfAttention,
   setCustomGradients,
   softmaxCrossEntropy,
   sumRows,
@@ -88,6 +91,34 @@ describe('custom-gradient ops', () => {
       }
       // The tanh form stays within 5e-4 of the exact GELU.
       expect(maxAbsDiff(gelu(z, 'tanh'), gelu(z, 'none'))).toBeLessThan(5e-4);
+    });
+  });
+
+  it('attention: grouped-GEMM forward and gradients equal the batched-matMul reference', () => {
+    tf.tidy(() => {
+      const shape = { batch: 3, tokens: 5, heads: 2 };
+      const M = shape.batch * shape.tokens;
+      const x = tf.randomNormal([M, 8], 0, 1, 'float32', 20) as tf.Tensor2D;
+      const w = tf.randomNormal([8, 24], 0, 0.5, 'float32', 21) as tf.Tensor2D;
+      const b = tf.randomNormal([24], 0, 0.1, 'float32', 22) as tf.Tensor1D;
+      const up = tf.randomNormal([M, 8], 0, 1, 'float32', 23);
+      const reference = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => {
+        const [q, k, v] = tf.split(tf.add(tf.matMul(xx, ww), bb), 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        return attentionReference(q, k, v, shape);
+      };
+      const fused = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => selfAttention(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, shape);
+      // Same computation from given q, k, v (the path adapters take).
+      const split = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => {
+        const [q, k, v] = tf.split(tf.add(tf.matMul(xx, ww), bb), 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        return attention(q, k, v, shape);
+      };
+      const ref = reference(x, w, b);
+      const gRef = tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.sum(tf.mul(reference(p, q, r), up)))([x, w, b]);
+      for (const f of [fused, split]) {
+        expectClose(f(x, w, b), ref);
+        const g = tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.sum(tf.mul(f(p, q, r), up)))([x, w, b]);
+        g.forEach((gi, i) => expectClose(gi, gRef[i]!));
+      }
     });
   });
 

@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { deriveSeed, mulberry32, truncatedNormal, uniform } from '../random.js';
 import { ensureGradients } from '../gradients.js';
-import { bmm, dense, gelu, layerNorm, variablesFromWeights } from './ops.js';
+import { attention, dense, gelu, layerNorm, selfAttention, variablesFromWeights } from './ops.js';
 
 export interface ViTConfig {
   /** Square input side in pixels (28 for MNIST). */
@@ -291,18 +291,18 @@ export function vitBlock(config: ViTConfig, p: ViTBlockWeights, h: tf.Tensor3D, 
   const { dim: D, heads: H } = config;
   const [B, N, hd] = h.shape;
   if (hd !== D) throw new Error(`${label}: expected width ${D}, got [${h.shape}]`);
-  const dh = D / H;
   return tf.tidy(() => {
     const x = tf.reshape(h, [B * N, D]) as tf.Tensor2D;
     const n1 = layerNorm(x, p.norm1w, p.norm1b, VIT_LAYER_NORM_EPS);
-    const qkv = linear('qkv', n1, p.qkvW, p.qkvB);
-    // Split on the last axis, then only 4-D transposes ([B, N, H, dh] → [B, H, N, dh]).
-    const [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-    const qh = tf.transpose(tf.reshape(tf.mul(q, 1 / Math.sqrt(dh)), [B, N, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
-    const kT = tf.transpose(tf.reshape(k, [B, N, H, dh]), [0, 2, 3, 1]) as tf.Tensor4D;
-    const vh = tf.transpose(tf.reshape(v, [B, N, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
-    const attn = tf.softmax(bmm(qh, kT)) as tf.Tensor4D;
-    const o = tf.reshape(tf.transpose(bmm(attn, vh), [0, 2, 1, 3]), [B * N, D]) as tf.Tensor2D;
+    const shape = { batch: B, tokens: N, heads: H };
+    let o: tf.Tensor2D;
+    if (linear === plainLinear) {
+      // The qkv projection and the attention in one custom gradient (ops.ts selfAttention).
+      o = selfAttention(n1, p.qkvW, p.qkvB, shape);
+    } else {
+      const [q, k, v] = tf.split(linear('qkv', n1, p.qkvW, p.qkvB), 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      o = attention(q, k, v, shape);
+    }
     const h1 = tf.add(x, linear('proj', o, p.projW, p.projB)) as tf.Tensor2D;
     const n2 = layerNorm(h1, p.norm2w, p.norm2b, VIT_LAYER_NORM_EPS);
     const m = linear('fc2', gelu(linear('fc1', n2, p.fc1W, p.fc1B), 'tanh'), p.fc2W, p.fc2B);
