@@ -2,7 +2,6 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   attention,
   attentionReference,
-  bmm,
   createViT,
   dense,
   denseAutodiff,
@@ -62,15 +61,8 @@ describe('custom-gradient ops', () => {
     });
   });
 
-  it('bmm, layerNorm and gelu: gradients equal plain autodiff', () => {
+  it('layerNorm and gelu: gradients equal plain autodiff', () => {
     tf.tidy(() => {
-      const a = tf.randomNormal([2, 3, 5, 4], 0, 1, 'float32', 5) as tf.Tensor4D;
-      const b = tf.randomNormal([2, 3, 4, 6], 0, 1, 'float32', 6) as tf.Tensor4D;
-      const upB = tf.randomNormal([2, 3, 5, 6], 0, 1, 'float32', 7);
-      const gb = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(bmm(p as tf.Tensor4D, q as tf.Tensor4D), upB)))([a, b]);
-      const pb = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.matMul(p as tf.Tensor4D, q as tf.Tensor4D), upB)))([a, b]);
-      gb.forEach((g, i) => expectClose(g, pb[i]!));
-
       const x = tf.randomNormal([9, 8], 0.5, 2, 'float32', 8) as tf.Tensor2D;
       const gamma = tf.randomNormal([8], 1, 0.3, 'float32', 9) as tf.Tensor1D;
       const beta = tf.randomNormal([8], 0, 0.3, 'float32', 10) as tf.Tensor1D;

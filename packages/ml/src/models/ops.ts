@@ -56,7 +56,7 @@ const denseNoInputGradImpl = customGradient((x: tf.Tensor2D, w: tf.Tensor2D, b: 
 let customGradients = true;
 
 /**
- * Switches dense/bmm/attention/layerNorm/gelu between the hand-written gradients (default) and plain tfjs
+ * Switches dense/attention/layerNorm/gelu between the hand-written gradients (default) and plain tfjs
  * autodiff of the same forward ops. For tests and debugging; returns the previous setting.
  */
 export function setCustomGradients(enabled: boolean): boolean {
@@ -77,22 +77,6 @@ export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, options?: 
 /** Reference dense layer using plain autodiff (for tests and comparisons). */
 export function denseAutodiff(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
   return tf.add(tf.matMul(x, w), b);
-}
-
-const bmmImpl = customGradient((a: tf.Tensor4D, b: tf.Tensor4D, save: GradSave) => {
-  save([a, b]);
-  return {
-    value: tf.matMul(a, b) as tf.Tensor4D,
-    gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-      const [sa, sb] = saved as [tf.Tensor4D, tf.Tensor4D];
-      return [tf.matMul(dy, tf.transpose(sb, [0, 1, 3, 2])), tf.matMul(tf.transpose(sa, [0, 1, 3, 2]), dy)];
-    },
-  };
-});
-
-/** Batched product of 4-D tensors [B, H, M, K] · [B, H, K, N] with an explicit-transpose gradient. */
-export function bmm(a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D {
-  return customGradients ? bmmImpl(a, b) : (tf.matMul(a, b) as tf.Tensor4D);
 }
 
 /**
