@@ -51,20 +51,26 @@ describe('faults', () => {
 
 
   it('kill -9 of the worker training a run: another worker resumes from the last checkpoint and the run ends once', async () => {
+    // Long enough (a few seconds on one core) that the kill lands mid-run however fast the step is.
+    const STEPS = 1200;
+    const EVERY = 40; // metrics every 40 steps: 30 points
+    const CHECKPOINT_EVERY = 160;
     const first = await startWorker();
     const submitted = (
       await platform.request('POST', '/v1/runs', {
         kind: 'train',
         name: 'killed mid-way',
-        spec: { model: { preset: 'vit-ti', dim: 16, depth: 1, heads: 2 }, steps: 300, batchSize: 16, metricsEvery: 10, checkpointEvery: 40, learningRate: 3e-3 },
+        spec: { model: { preset: 'vit-ti', dim: 16, depth: 1, heads: 2 }, steps: STEPS, batchSize: 16, metricsEvery: EVERY, checkpointEvery: CHECKPOINT_EVERY, learningRate: 3e-3 },
       })
     ).body;
+    await platform.waitForRun(submitted.id, ['running']);
+    // Up before the kill, so nothing but the kill happens between seeing the step and the kill.
+    const second = await startWorker();
     // Past the second checkpoint, then the worker dies without a word.
     await platform.waitFor(async () => {
       const { metrics } = (await platform.request('GET', `/v1/runs/${submitted.id}/metrics?name=train/loss`)).body;
-      return (metrics[0]?.points.at(-1)?.step ?? 0) >= 100;
-    }, 90_000, 'training past step 100');
-    const second = await startWorker();
+      return (metrics[0]?.points.at(-1)?.step ?? 0) >= 2 * CHECKPOINT_EVERY + EVERY;
+    }, 90_000, 'training past the second checkpoint');
     first.kill('SIGKILL');
     const killedAt = Date.now();
 
@@ -85,12 +91,13 @@ describe('faults', () => {
     const resumed = logs.find((l) => l.attempt === 2 && /resuming from the checkpoint at step \d+/.test(l.message));
     expect(resumed, logs.map((l) => `${l.attempt} ${l.message}`).join('\n')).toBeDefined();
     const checkpointStep = Number(/step (\d+)/.exec(resumed.message)![1]);
-    expect(checkpointStep).toBeGreaterThanOrEqual(80);
-    expect(checkpointStep % 40).toBe(0);
+    expect(checkpointStep).toBeGreaterThanOrEqual(2 * CHECKPOINT_EVERY);
+    expect(checkpointStep % CHECKPOINT_EVERY).toBe(0);
+    expect(checkpointStep).toBeLessThan(STEPS);
     const { metrics } = (await platform.request('GET', `/v1/runs/${submitted.id}/metrics?name=train/loss`)).body;
     const points = metrics[0].points as { step: number; attempt: number }[];
     const steps = points.map((p) => p.step);
-    expect(steps).toEqual(Array.from({ length: 30 }, (_, i) => (i + 1) * 10)); // every step once, none twice
+    expect(steps).toEqual(Array.from({ length: STEPS / EVERY }, (_, i) => (i + 1) * EVERY)); // every step once, none twice
     expect(Math.min(...points.filter((p) => p.attempt === 2).map((p) => p.step))).toBeGreaterThan(checkpointStep);
 
     expect((await statusHistory(platform, submitted.id)).filter((s) => TERMINAL.includes(s))).toEqual(['succeeded']);
